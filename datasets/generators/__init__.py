@@ -1,0 +1,1 @@
+"""Seeded generators for datasets that cannot be published from real records."""

@@ -1,0 +1,240 @@
+"""Publishing: turn a prepared, gated dataset into an immutable, byte-reproducible release.
+
+A release is two folders named by the inputs' fingerprint: the public one (train, test
+without the target, sample submission, data card, quality report, manifest) and the hidden
+one (the labels, each row marked Public or Private). Both are written to a staging folder
+and renamed into place, so a crash never leaves a half-written release where a reader looks.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from odx.datasets.card import render_card
+from odx.datasets.prepare import PreparedData, prepare
+from odx.datasets.quality.gate import GateReport, Step, run_gate
+from odx.datasets.quality.report import public_report, write_report
+from odx.datasets.raw import read_raw, sha256_file
+from odx.datasets.spec import LoadedSpec, TaskType
+from odx.datasets.split import Split, split_rows
+
+# Bump when the bytes a release is made of change for the same inputs.
+FORMAT_VERSION = 1
+PUBLIC_FILES = (
+    "train.csv",
+    "test.csv",
+    "sample_submission.csv",
+    "DATACARD.md",
+    "quality_report.json",
+    "quality_report.html",
+    "manifest.json",
+)
+LABELS_FILE = "labels.csv"
+USAGE_COLUMN = "Usage"
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """Everything a release is made from, before it is written."""
+
+    loaded: LoadedSpec
+    prepared: PreparedData
+    split: Split
+    fingerprint: str
+    raw_info: dict[str, dict[str, str | None]]
+
+
+def fingerprint_inputs(loaded: LoadedSpec) -> str:
+    """Hash of everything that decides a release's bytes: spec, suite, raw files, format."""
+    raw_hashes = {}
+    for raw in loaded.spec.raw:
+        path = loaded.raw_path(raw)
+        raw_hashes[raw.path] = sha256_file(path) if path.is_file() else "missing"
+    suite = loaded.suite_path
+    payload = {
+        "format_version": FORMAT_VERSION,
+        "spec": loaded.spec_sha256,
+        "suite": sha256_file(suite) if suite.is_file() else "missing",
+        "raw": raw_hashes,
+    }
+    return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
+
+
+def build_candidate(loaded: LoadedSpec, *, step: Step | None = None) -> Candidate:
+    """Read, prepare and split a dataset; raises on data that contradicts its spec."""
+    say = step or (lambda _name: None)
+    say("read raw files")
+    raw, raw_info = read_raw(loaded)
+    say("prepare columns")
+    prepared = prepare(raw, loaded.spec, source=str(loaded.path))
+    say("split")
+    split = split_rows(prepared.frame, loaded.spec)
+    return Candidate(loaded, prepared, split, fingerprint_inputs(loaded), raw_info)
+
+
+def gate(candidate: Candidate, *, step: Step | None = None) -> GateReport:
+    return run_gate(
+        candidate.prepared.frame,
+        candidate.split,
+        candidate.loaded,
+        fingerprint=candidate.fingerprint,
+        step=step,
+    )
+
+
+def _sample_value(train_target: pd.Series, task: TaskType) -> Any:
+    """A valid placeholder prediction learnt from train only (never from hidden labels)."""
+    if task == TaskType.regression:
+        return float(train_target.median())
+    if task == TaskType.binary:
+        return round(float(pd.to_numeric(train_target).mean()), 6)
+    return train_target.mode().sort_values().iloc[0]
+
+
+def release_frames(candidate: Candidate) -> dict[str, pd.DataFrame]:
+    """The four tables of a release, in a stable row order (sorted by id)."""
+    spec = candidate.loaded.spec
+    frame = candidate.prepared.frame
+    id_col, target = spec.id_column.column, spec.target.column
+    columns = [id_col, *spec.feature_columns]
+    train = frame.loc[candidate.split.train, [*columns, target]]
+    test_all = frame.loc[candidate.split.test]
+    labels = pd.DataFrame(
+        {
+            id_col: test_all[id_col].to_numpy(),
+            target: test_all[target].to_numpy(),
+            USAGE_COLUMN: ["Public" if p else "Private" for p in candidate.split.public],
+        }
+    )
+    sample = pd.DataFrame(
+        {
+            id_col: test_all[id_col].to_numpy(),
+            target: _sample_value(train[target], spec.task),
+        }
+    )
+    tables = {
+        "train.csv": train,
+        "test.csv": test_all[columns],
+        "sample_submission.csv": sample,
+        LABELS_FILE: labels,
+    }
+    return {
+        name: t.sort_values(id_col, kind="stable").reset_index(drop=True)
+        for name, t in tables.items()
+    }
+
+
+def _write_csv(frame: pd.DataFrame, path: Path) -> None:
+    frame.to_csv(path, index=False, lineterminator="\n", encoding="utf-8")
+
+
+def _file_entry(path: Path, rows: int | None) -> dict[str, Any]:
+    entry: dict[str, Any] = {"sha256": sha256_file(path), "bytes": path.stat().st_size}
+    if rows is not None:
+        entry["rows"] = rows
+    return entry
+
+
+def write_release(
+    candidate: Candidate,
+    report: GateReport,
+    public_dir: Path,
+    hidden_dir: Path,
+    *,
+    step: Step | None = None,
+) -> dict[str, Any]:
+    """Write a release into two empty folders; returns the manifest."""
+    say = step or (lambda _name: None)
+    loaded, spec = candidate.loaded, candidate.loaded.spec
+    tables = release_frames(candidate)
+    files: dict[str, dict[str, Any]] = {}
+    for name in ("train.csv", "test.csv", "sample_submission.csv"):
+        say(f"write {name}")
+        _write_csv(tables[name], public_dir / name)
+        files[name] = _file_entry(public_dir / name, len(tables[name]))
+    _write_csv(tables[LABELS_FILE], hidden_dir / LABELS_FILE)
+
+    say("write data card and quality report")
+    redacted = public_report(report.to_dict(), target=spec.target.column)
+    write_report(redacted, public_dir / "quality_report.json", public_dir / "quality_report.html")
+    sizes = {name: len(tables[name]) for name in ("train.csv", "test.csv")}
+    public_rows = int(candidate.split.public.sum())
+    card = render_card(loaded, candidate.prepared, report, sizes=sizes, public_rows=public_rows)
+    (public_dir / "DATACARD.md").write_text(card, encoding="utf-8")
+    for name in ("DATACARD.md", "quality_report.json", "quality_report.html"):
+        files[name] = _file_entry(public_dir / name, None)
+
+    manifest = {
+        "dataset_id": spec.id,
+        "fingerprint": candidate.fingerprint,
+        "format_version": FORMAT_VERSION,
+        "task": spec.task.value,
+        "id_column": spec.id_column.column,
+        "target_column": spec.target.column,
+        "synthetic": spec.synthetic,
+        "spec_sha256": loaded.spec_sha256,
+        "suite_sha256": sha256_file(loaded.suite_path),
+        "raw_files": candidate.raw_info,
+        "split": {
+            **spec.split.model_dump(),
+            "test_rows": sizes["test.csv"],
+            "public_rows": public_rows,
+            "private_rows": sizes["test.csv"] - public_rows,
+        },
+        "quality": {
+            "success": report.success,
+            "expectations": f"{report.expectations.successful}/{report.expectations.evaluated}",
+            "checks": {c.name: c.success for c in report.checks},
+        },
+        "files": files,
+    }
+    text = json.dumps(manifest, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
+    (public_dir / "manifest.json").write_text(text, encoding="utf-8")
+    return manifest
+
+
+def _fsync_tree(folder: Path) -> None:
+    for path in folder.iterdir():
+        with path.open("rb") as handle:
+            os.fsync(handle.fileno())
+
+
+def stage_and_commit(
+    writer: Callable[[Path, Path], dict[str, Any]],
+    *,
+    public_final: Path,
+    hidden_final: Path,
+) -> dict[str, Any]:
+    """Run ``writer`` into staging folders, then rename each into place atomically.
+
+    A final folder that already exists is complete (it got there by rename) and is kept:
+    that is a retry after a crash between the two renames or before the catalogue commit.
+    """
+    staging = []
+    for final in (public_final, hidden_final):
+        final.parent.mkdir(parents=True, exist_ok=True)
+        folder = final.parent / f".staging-{uuid.uuid4().hex}"
+        folder.mkdir()
+        staging.append(folder)
+    try:
+        manifest = writer(staging[0], staging[1])
+        for folder, final in zip(staging, (public_final, hidden_final), strict=True):
+            _fsync_tree(folder)
+            if final.exists():
+                shutil.rmtree(folder)
+            else:
+                os.replace(folder, final)
+    finally:
+        for folder in staging:
+            if folder.exists():
+                shutil.rmtree(folder, ignore_errors=True)
+    return manifest

@@ -1,0 +1,1 @@
+"""The quality gate: GX expectations, privacy and leakage checks, and their report."""

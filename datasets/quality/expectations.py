@@ -1,0 +1,152 @@
+"""Great Expectations (GX Core 1.x) behind one function: run a stored suite on a frame.
+
+The suite lives beside the spec in GX's own JSON format, so organizers can edit it with GX's
+tools; this module only loads it, runs it on an in-memory pandas batch and condenses the
+result into plain data for the report. GX is imported lazily: it is slow to import.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from odx.datasets.spec import SpecError
+
+EXAMPLES = 5
+RESULT_FORMAT = {"result_format": "SUMMARY", "partial_unexpected_count": EXAMPLES}
+
+
+@dataclass(frozen=True)
+class ExpectationOutcome:
+    """One expectation's verdict, reduced to what a person needs to act on it."""
+
+    expectation: str
+    column: str | None
+    success: bool
+    kwargs: dict[str, Any]
+    observed_value: Any = None
+    unexpected_count: int | None = None
+    unexpected_percent: float | None = None
+    examples: list[Any] = field(default_factory=list)
+    error: str | None = None
+
+
+@dataclass(frozen=True)
+class SuiteResult:
+    suite: str
+    success: bool
+    evaluated: int
+    successful: int
+    outcomes: list[ExpectationOutcome]
+
+    @property
+    def failed(self) -> list[ExpectationOutcome]:
+        return [o for o in self.outcomes if not o.success]
+
+
+def load_suite(path: Path) -> dict[str, Any]:
+    """Read a GX suite file, checking only what we rely on; GX checks the rest."""
+    if not path.is_file():
+        raise SpecError(f"{path}: expectation suite not found (spec key quality.suite)")
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise SpecError(f"{path}: not a valid JSON expectation suite: {exc}") from None
+    if not isinstance(data, dict) or not isinstance(data.get("expectations"), list):
+        raise SpecError(f"{path}: a GX suite needs 'name' and a list of 'expectations'")
+    for i, item in enumerate(data["expectations"]):
+        if not isinstance(item, dict) or not isinstance(item.get("type"), str):
+            raise SpecError(f"{path}: expectations[{i}]: needs a 'type' (e.g. expect_column_...)")
+    return data
+
+
+def _plain(value: Any) -> Any:
+    """JSON-safe copy of a GX value (numpy scalars, NaN, timestamps)."""
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if hasattr(value, "item") and not isinstance(value, str | bytes):
+        try:
+            value = value.item()
+        except (ValueError, AttributeError):
+            return str(value)
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    return str(value)
+
+
+def _build_suite(data: dict[str, Any], path: Path) -> Any:
+    import great_expectations as gx
+
+    try:
+        return gx.ExpectationSuite(
+            name=str(data.get("name") or path.stem),
+            expectations=[
+                {"type": e["type"], "kwargs": e.get("kwargs", {}), "meta": e.get("meta", {})}
+                for e in data["expectations"]
+            ],
+        )
+    except Exception as exc:  # GX raises many types for a bad configuration
+        raise SpecError(f"{path}: GX cannot build this suite: {exc}") from None
+
+
+def run_suite(frame: pd.DataFrame, suite_path: Path) -> SuiteResult:
+    """Validate ``frame`` with the suite stored at ``suite_path``."""
+    os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")  # no phoning home from a ministry
+    import great_expectations as gx
+    from great_expectations.data_context.types.base import ProgressBarsConfig
+
+    data = load_suite(suite_path)
+    suite = _build_suite(data, suite_path)
+    context = gx.get_context(mode="ephemeral")
+    context.variables.progress_bars = ProgressBarsConfig(globally=False)
+    batch = (
+        context.data_sources.add_pandas("odx")
+        .add_dataframe_asset("dataset")
+        .add_batch_definition_whole_dataframe("whole")
+        .get_batch(batch_parameters={"dataframe": frame})
+    )
+    result = batch.validate(suite, result_format=RESULT_FORMAT)
+    outcomes = [_outcome(r) for r in result.results]
+    return SuiteResult(
+        suite=suite.name,
+        success=bool(result.success),
+        evaluated=len(outcomes),
+        successful=sum(o.success for o in outcomes),
+        outcomes=outcomes,
+    )
+
+
+def _exception_message(info: dict[str, Any]) -> str | None:
+    """GX nests exception info per metric when a metric fails; take the first message."""
+    infos = [info] if "raised_exception" in info else list(info.values())
+    for item in infos:
+        if isinstance(item, dict) and item.get("raised_exception"):
+            return str(item.get("exception_message") or "GX raised an exception")
+    return None
+
+
+def _outcome(result: Any) -> ExpectationOutcome:
+    config = result.expectation_config
+    kwargs = {k: _plain(v) for k, v in config.kwargs.items() if k != "batch_id"}
+    details = result.result or {}
+    error = _exception_message(result.exception_info or {})
+    return ExpectationOutcome(
+        expectation=config.type,
+        column=kwargs.get("column"),
+        success=bool(result.success),
+        kwargs=kwargs,
+        observed_value=_plain(details.get("observed_value")),
+        unexpected_count=_plain(details.get("unexpected_count")),
+        unexpected_percent=_plain(details.get("unexpected_percent")),
+        examples=_plain(details.get("partial_unexpected_list", []))[:EXAMPLES],
+        error=str(error).splitlines()[0] if error else None,
+    )

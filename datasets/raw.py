@@ -1,0 +1,137 @@
+"""Reading an organizer's raw files: CSV in any Korean encoding, JSON, Excel, Parquet.
+
+Everything is read as text (``dtype=str``) so that no value is reinterpreted before the
+spec says what it is; typing happens in :mod:`odx.datasets.prepare`.
+"""
+
+from __future__ import annotations
+
+import codecs
+import hashlib
+import io
+import json
+from pathlib import Path
+
+import pandas as pd
+from odx.datasets.spec import LoadedSpec, RawFile
+from odx.platform.errors import InvalidInputError
+
+# Tried in order when no encoding is declared. CP949 is a superset of EUC-KR.
+CANDIDATE_ENCODINGS = ("utf-8-sig", "cp949")
+
+
+class RawDataError(InvalidInputError):
+    """A raw file that is missing, unreadable or not what its spec declares."""
+
+    code = "invalid_raw_data"
+    title = "Raw data cannot be read"
+
+
+def sha256_file(path: Path, chunk_size: int = 1 << 20) -> str:
+    """Checksum of a file, read in chunks so that large files never sit in memory."""
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while chunk := handle.read(chunk_size):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def decode_text(data: bytes, *, declared: str | None, source: str) -> tuple[str, str]:
+    """Decode bytes with the declared encoding, or detect UTF-8 (with or without BOM) or CP949.
+
+    Returns the text and the encoding used.
+    """
+    if declared:
+        try:
+            codec = codecs.lookup(declared).name
+        except LookupError:
+            raise RawDataError(f"{source}: unknown encoding '{declared}'") from None
+        if codec == "utf-8":
+            codec = "utf-8-sig"  # a BOM is never part of the data
+        try:
+            return data.decode(codec), declared
+        except UnicodeDecodeError as exc:
+            raise RawDataError(
+                f"{source}: cannot be decoded as declared encoding '{declared}' "
+                f"(byte {exc.start}: {exc.reason}); fix 'encoding' in the spec or remove it "
+                "to detect UTF-8 / CP949 automatically"
+            ) from None
+    for codec in CANDIDATE_ENCODINGS:
+        try:
+            return data.decode(codec), codec
+        except UnicodeDecodeError:
+            continue
+    raise RawDataError(
+        f"{source}: not UTF-8, UTF-8 with BOM, CP949 or EUC-KR; declare 'encoding' in the spec"
+    )
+
+
+def read_raw_file(path: Path, raw: RawFile) -> tuple[pd.DataFrame, str | None]:
+    """Read one raw file as text columns; returns the frame and the encoding used."""
+    source = str(path)
+    if not path.is_file():
+        raise RawDataError(f"{source}: raw file not found (spec 'raw' entry '{raw.path}')")
+    kind = raw.resolved_format
+    if kind in ("excel", "parquet"):
+        try:
+            if kind == "excel":
+                return pd.read_excel(path, dtype=str), None
+            return pd.read_parquet(path).astype("string"), None
+        except ImportError as exc:
+            raise RawDataError(f"{source}: reading {kind} needs an extra package: {exc}") from None
+        except Exception as exc:
+            raise RawDataError(f"{source}: not a readable {kind} file ({exc})") from None
+    text, encoding = decode_text(path.read_bytes(), declared=raw.encoding, source=source)
+    if kind == "json":
+        return _frame_from_json(text, raw, source), encoding
+    try:
+        frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, na_values=[""])
+    except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+        raise RawDataError(f"{source}: not a readable CSV file ({exc})") from None
+    return frame, encoding
+
+
+def _frame_from_json(text: str, raw: RawFile, source: str) -> pd.DataFrame:
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise RawDataError(
+            f"{source}:{exc.lineno}:{exc.colno}: not valid JSON: {exc.msg}"
+        ) from None
+    if raw.records_path:
+        for key in raw.records_path.split("."):
+            if not isinstance(data, dict) or key not in data:
+                raise RawDataError(f"{source}: records_path '{raw.records_path}' not found")
+            data = data[key]
+    if not isinstance(data, list) or not all(isinstance(r, dict) for r in data):
+        raise RawDataError(f"{source}: expected a list of records (set 'records_path')")
+    frame = pd.DataFrame.from_records(data)
+    return frame.apply(lambda col: col.map(lambda v: None if _is_empty(v) else str(v)))
+
+
+def read_raw(loaded: LoadedSpec) -> tuple[pd.DataFrame, dict[str, dict[str, str | None]]]:
+    """Read and concatenate every raw file of a spec, checking declared checksums.
+
+    Returns the frame and, per raw file, its sha256 and the encoding used.
+    """
+    frames: list[pd.DataFrame] = []
+    info: dict[str, dict[str, str | None]] = {}
+    for raw in loaded.spec.raw:
+        path = loaded.raw_path(raw)
+        if not path.is_file():
+            raise RawDataError(f"{path}: raw file not found (spec 'raw' entry '{raw.path}')")
+        checksum = sha256_file(path)
+        if raw.sha256 and raw.sha256 != checksum:
+            raise RawDataError(
+                f"{path}: sha256 is {checksum}, but the spec declares {raw.sha256}; "
+                "the raw file changed — update the spec if that is intended"
+            )
+        frame, encoding = read_raw_file(path, raw)
+        frames.append(frame)
+        info[raw.path] = {"sha256": checksum, "encoding": encoding}
+    combined = frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)
+    return combined, info
+
+
+def _is_empty(value: object) -> bool:
+    return value is None or value == "" or (isinstance(value, float) and value != value)

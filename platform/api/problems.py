@@ -1,0 +1,80 @@
+"""Every error leaves the API as an RFC 9457 problem body; none as a stack trace."""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from odx.platform.errors import OdxError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+PROBLEM_JSON = "application/problem+json"
+log = logging.getLogger("odx.api")
+
+
+def problem(
+    status: int, title: str, detail: str, *, code: str, instance: str, **extra: object
+) -> JSONResponse:
+    body = {
+        "type": f"https://opendatax.kr/problems/{code}",
+        "title": title,
+        "status": status,
+        "detail": detail,
+        "code": code,
+        "instance": instance,
+        **extra,
+    }
+    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON)
+
+
+def install(app: FastAPI) -> None:
+    """Register the handlers that turn every failure into a problem body."""
+
+    @app.exception_handler(OdxError)
+    async def _odx(request: Request, exc: OdxError) -> JSONResponse:
+        return JSONResponse(
+            exc.to_problem(request.url.path), status_code=exc.status, media_type=PROBLEM_JSON
+        )
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = [
+            {"location": ".".join(str(p) for p in e["loc"]), "message": e["msg"]}
+            for e in exc.errors()
+        ]
+        detail = "; ".join(f"{e['location']}: {e['message']}" for e in errors)
+        return problem(
+            422,
+            "Invalid request",
+            detail,
+            code="invalid_request",
+            instance=request.url.path,
+            errors=errors,
+        )
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        title = {404: "Not found", 405: "Method not allowed"}.get(exc.status_code, "HTTP error")
+        detail = exc.detail if isinstance(exc.detail, str) else title
+        if exc.status_code == 404:
+            detail = f"nothing at {request.url.path}"
+        return problem(
+            exc.status_code,
+            title,
+            detail,
+            code=f"http_{exc.status_code}",
+            instance=request.url.path,
+        )
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unexpected error on %s", request.url.path)
+        return problem(
+            500,
+            "Internal error",
+            "the server failed; the error was logged",
+            code="internal_error",
+            instance=request.url.path,
+        )

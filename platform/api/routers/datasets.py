@@ -1,0 +1,150 @@
+"""Read-only dataset catalogue: list, show, download public files. Hidden labels have no route."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Request
+from fastapi.responses import FileResponse, HTMLResponse
+from odx.platform.api.deps import SessionDep, SettingsDep
+from odx.platform.api.schemas import (
+    DatasetsPublic,
+    DatasetSummary,
+    DatasetVersionPublic,
+    FilePublic,
+)
+from odx.platform.db.models import DatasetVersion
+from odx.platform.services import datasets as service
+
+router = APIRouter(prefix="/api/datasets", tags=["datasets"])
+
+DatasetId = Annotated[str, Path(pattern=r"^[a-z0-9][a-z0-9-]{1,62}$", description="Dataset id")]
+Version = Annotated[int, Path(ge=1, description="Version number")]
+FileName = Annotated[str, Path(description="One of the release's public files")]
+
+
+def _summary(request: Request, row: DatasetVersion) -> dict:
+    files = row.manifest["files"]
+    return {
+        "id": row.dataset_id,
+        "version": row.version,
+        "title_ko": row.title_ko,
+        "title_en": row.title_en,
+        "task": row.task,
+        "published_at": row.created_at,
+        "train_rows": files["train.csv"]["rows"],
+        "test_rows": files["test.csv"]["rows"],
+        "quality_passed": row.manifest["quality"]["success"],
+        "url": str(request.url_for("show_version", dataset_id=row.dataset_id, version=row.version)),
+    }
+
+
+@router.get("", response_model=DatasetsPublic, summary="List published datasets (latest versions)")
+def list_datasets(request: Request, session: SessionDep) -> DatasetsPublic:
+    rows = service.latest_versions(session)
+    return DatasetsPublic(
+        data=[DatasetSummary(**_summary(request, r)) for r in rows], count=len(rows)
+    )
+
+
+def _detail(
+    request: Request, settings: SettingsDep, session: SessionDep, row: DatasetVersion
+) -> DatasetVersionPublic:
+    files = [
+        FilePublic(
+            name=name,
+            rows=entry.get("rows"),
+            bytes=entry["bytes"],
+            sha256=entry["sha256"],
+            url=str(
+                request.url_for(
+                    "download_file", dataset_id=row.dataset_id, version=row.version, name=name
+                )
+            ),
+        )
+        for name, entry in row.manifest["files"].items()
+    ]
+    card = service.public_file(settings, row, "DATACARD.md").read_text(encoding="utf-8")
+    quality = service.read_public_json(settings, row, "quality_report.json")
+    versions = [r.version for r in service.list_versions(session) if r.dataset_id == row.dataset_id]
+    return DatasetVersionPublic(
+        **_summary(request, row),
+        fingerprint=row.fingerprint,
+        versions=versions,
+        files=files,
+        manifest=row.manifest,
+        card_markdown=card,
+        quality=quality,
+    )
+
+
+@router.get(
+    "/{dataset_id}",
+    response_model=DatasetVersionPublic,
+    summary="Show a dataset's latest version: card, manifest, quality report",
+)
+def show_dataset(
+    dataset_id: DatasetId, request: Request, settings: SettingsDep, session: SessionDep
+) -> DatasetVersionPublic:
+    return _detail(request, settings, session, service.get_version(session, dataset_id))
+
+
+@router.get(
+    "/{dataset_id}/versions/{version}",
+    response_model=DatasetVersionPublic,
+    name="show_version",
+    summary="Show one version of a dataset",
+)
+def show_version(
+    dataset_id: DatasetId,
+    version: Version,
+    request: Request,
+    settings: SettingsDep,
+    session: SessionDep,
+) -> DatasetVersionPublic:
+    return _detail(request, settings, session, service.get_version(session, dataset_id, version))
+
+
+@router.get(
+    "/{dataset_id}/versions/{version}/files/{name}",
+    name="download_file",
+    summary="Download one public file (streamed; checksum in headers)",
+    response_class=FileResponse,
+)
+def download_file(
+    dataset_id: DatasetId,
+    version: Version,
+    name: FileName,
+    settings: SettingsDep,
+    session: SessionDep,
+) -> FileResponse:
+    row = service.get_version(session, dataset_id, version)
+    path = service.public_file(settings, row, name)
+    entry = row.manifest["files"].get(name)
+    headers = {"Cache-Control": "public, max-age=31536000, immutable"}
+    if entry:  # the manifest cannot list its own checksum
+        headers |= {"X-Checksum-SHA256": entry["sha256"], "ETag": f'"{entry["sha256"]}"'}
+    media = {
+        ".csv": "text/csv; charset=utf-8",
+        ".md": "text/markdown; charset=utf-8",
+        ".json": "application/json",
+        ".html": "text/html; charset=utf-8",
+    }
+    return FileResponse(
+        path,
+        media_type=media[path.suffix],
+        filename=name,
+        headers=headers,
+        content_disposition_type="inline" if name.endswith(".html") else "attachment",
+    )
+
+
+@router.get(
+    "/{dataset_id}/quality",
+    response_class=HTMLResponse,
+    summary="The latest version's quality report as a page",
+)
+def quality_page(dataset_id: DatasetId, settings: SettingsDep, session: SessionDep) -> HTMLResponse:
+    row = service.get_version(session, dataset_id)
+    html = service.public_file(settings, row, "quality_report.html").read_text(encoding="utf-8")
+    return HTMLResponse(html)

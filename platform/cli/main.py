@@ -1,0 +1,86 @@
+"""The ``odx`` command line."""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import Annotated
+
+import typer
+from odx.platform.cli import datasets_cmd
+from odx.platform.cli.output import console, errors
+from odx.platform.errors import OdxError
+from odx.platform.settings import get_settings
+
+cli = typer.Typer(
+    help="OpenData X: quality-checked public data and AI prediction challenges.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+cli.add_typer(datasets_cmd.app, name="datasets")
+
+
+@cli.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Address to bind (default 127.0.0.1).")] = None,
+    port: Annotated[int | None, typer.Option(help="Port (default 8000).")] = None,
+) -> None:
+    """Start the HTTP API (OpenAPI docs at /docs)."""
+    import uvicorn
+    from odx.platform.api.app import create_app
+
+    settings = get_settings()
+    host, port = host or settings.host, port or settings.port
+    app = create_app(settings)
+    console.print(f"OpenData X on http://{host}:{port}  (API docs: http://{host}:{port}/docs)")
+    uvicorn.run(app, host=host, port=port, log_level="info")
+
+
+@cli.command()
+def demo(
+    serve_after: Annotated[
+        bool, typer.Option("--serve/--no-serve", help="Start the server afterwards.")
+    ] = True,
+    host: Annotated[str | None, typer.Option(help="Address to bind.")] = None,
+    port: Annotated[int | None, typer.Option(help="Port.")] = None,
+) -> None:
+    """Publish every shipped dataset into the data folder, then serve the platform."""
+    from odx.datasets.catalog import SHIPPED_DIR, catalogue
+    from odx.platform.services import datasets as service
+
+    settings = get_settings()
+    console.print(f"data folder: {settings.resolved_home}")
+    for dataset_id in catalogue([SHIPPED_DIR]):
+        outcome = service.publish(settings, dataset_id)
+        state = "published" if outcome.created else "already published"
+        console.print(f"  {dataset_id}: {state} as version {outcome.version}")
+    if serve_after:
+        serve(host=host, port=port)
+
+
+def app() -> None:
+    """Entry point: run the CLI, turning odx errors into a message and a non-zero exit."""
+    try:
+        code = cli(standalone_mode=False)
+    except OdxError as exc:
+        errors.print(f"[red]error:[/red] {exc.detail}", markup=True, highlight=False)
+        sys.exit(1)
+    except typer.Exit as exc:
+        sys.exit(exc.exit_code)
+    except typer.Abort:
+        errors.print("aborted")
+        sys.exit(130)
+    except Exception as exc:  # click usage errors and anything unexpected
+        import click
+
+        if isinstance(exc, click.ClickException):
+            exc.show()
+            sys.exit(exc.exit_code)
+        if os.environ.get("ODX_DEBUG"):
+            raise
+        errors.print(
+            f"[red]unexpected error:[/red] {type(exc).__name__}: {exc} "
+            "(set ODX_DEBUG=1 for details)"
+        )
+        sys.exit(70)
+    sys.exit(code if isinstance(code, int) else 0)

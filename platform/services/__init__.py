@@ -1,0 +1,1 @@
+"""Services: the rules of each domain, called by the API and the command line."""

@@ -1,0 +1,231 @@
+"""The organizer's dataset flow: validate, publish, list, show — over files and the catalogue DB."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from odx.datasets.catalog import SHIPPED_DIR, UnknownDatasetError, catalogue, find_dataset
+from odx.datasets.publish import (
+    LABELS_FILE,
+    PUBLIC_FILES,
+    build_candidate,
+    fingerprint_inputs,
+    gate,
+    stage_and_commit,
+    write_release,
+)
+from odx.datasets.quality.gate import GateReport, Step
+from odx.datasets.quality.report import write_report
+from odx.datasets.raw import sha256_file
+from odx.datasets.spec import LoadedSpec, load_spec
+from odx.platform.db.engine import session_scope, upgrade
+from odx.platform.db.models import DatasetVersion, QualityRun
+from odx.platform.errors import NotFoundError, OdxError
+from odx.platform.settings import Settings
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+
+class QualityGateFailed(OdxError):
+    code = "quality_gate_failed"
+    title = "The dataset failed its quality gate"
+    status = 422
+
+
+@dataclass(frozen=True)
+class ValidationOutcome:
+    report: GateReport
+    report_json: Path
+    report_html: Path
+
+
+@dataclass(frozen=True)
+class PublishOutcome:
+    dataset_id: str
+    version: int
+    fingerprint: str
+    created: bool
+    public_dir: Path
+    manifest: dict[str, Any]
+
+
+def search_dirs(settings: Settings) -> list[Path]:
+    return [SHIPPED_DIR, settings.resolved_home / "catalog"]
+
+
+def prepare_storage(settings: Settings) -> None:
+    """Create the data folder and bring the database schema up to date."""
+    settings.resolved_home.mkdir(parents=True, exist_ok=True)
+    upgrade(settings.resolved_database_url)
+
+
+def load(settings: Settings, id_or_path: str) -> LoadedSpec:
+    return load_spec(find_dataset(id_or_path, search_dirs(settings)))
+
+
+def _run_gate(settings: Settings, loaded: LoadedSpec, step: Step | None):  # type: ignore[no-untyped-def]
+    candidate = build_candidate(loaded, step=step)
+    report = gate(candidate, step=step)
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
+    relative = Path(loaded.spec.id) / f"{stamp}-{candidate.fingerprint[:12]}"
+    folder = settings.reports_root / relative
+    folder.mkdir(parents=True, exist_ok=True)
+    json_path, html_path = folder / "report.json", folder / "report.html"
+    write_report(report.to_dict(), json_path, html_path)
+    with session_scope(settings.resolved_database_url) as session:
+        session.add(
+            QualityRun(
+                dataset_id=loaded.spec.id,
+                fingerprint=candidate.fingerprint,
+                success=report.success,
+                summary={c.name: c.success for c in report.checks},
+                report_dir=str(relative),
+            )
+        )
+    return candidate, ValidationOutcome(report, json_path, html_path)
+
+
+def validate(settings: Settings, id_or_path: str, *, step: Step | None = None) -> ValidationOutcome:
+    """Run the quality gate and keep its report; never publishes."""
+    prepare_storage(settings)
+    _, outcome = _run_gate(settings, load(settings, id_or_path), step)
+    return outcome
+
+
+def _existing(session: Session, dataset_id: str, fingerprint: str) -> DatasetVersion | None:
+    return session.scalar(
+        select(DatasetVersion).where(
+            DatasetVersion.dataset_id == dataset_id, DatasetVersion.fingerprint == fingerprint
+        )
+    )
+
+
+def publish(settings: Settings, id_or_path: str, *, step: Step | None = None) -> PublishOutcome:
+    """Gate, split and write an immutable version; unchanged inputs write nothing."""
+    prepare_storage(settings)
+    loaded = load(settings, id_or_path)
+    dataset_id = loaded.spec.id
+    fingerprint = fingerprint_inputs(loaded)
+    url = settings.resolved_database_url
+    with session_scope(url) as session:
+        existing = _existing(session, dataset_id, fingerprint)
+        if existing is not None:
+            return _outcome(settings, existing, created=False)
+
+    candidate, validation = _run_gate(settings, loaded, step)
+    if not validation.report.success:
+        failed = "; ".join(f"{c.name}: {c.summary}" for c in validation.report.failed)
+        raise QualityGateFailed(
+            f"{dataset_id} was not published. {failed}. Report: {validation.report_html}",
+            extra={"report": str(validation.report_json)},
+        )
+    relative = Path(dataset_id) / fingerprint[:16]
+    public_final = settings.public_root / relative
+    hidden_final = settings.hidden_root / relative
+    manifest = stage_and_commit(
+        lambda public, hidden: write_release(
+            candidate, validation.report, public, hidden, step=step
+        ),
+        public_final=public_final,
+        hidden_final=hidden_final,
+    )
+    with session_scope(url) as session:
+        existing = _existing(session, dataset_id, fingerprint)  # a concurrent publisher won
+        if existing is not None:
+            return _outcome(settings, existing, created=False)
+        number = (
+            session.scalar(
+                select(func.max(DatasetVersion.version)).where(
+                    DatasetVersion.dataset_id == dataset_id
+                )
+            )
+            or 0
+        ) + 1
+        row = DatasetVersion(
+            dataset_id=dataset_id,
+            version=number,
+            fingerprint=fingerprint,
+            title_ko=loaded.spec.title.ko,
+            title_en=loaded.spec.title.en,
+            task=loaded.spec.task.value,
+            public_dir=str(relative),
+            hidden_dir=str(relative),
+            hidden_labels_sha256=sha256_file(hidden_final / LABELS_FILE),
+            manifest=manifest,
+        )
+        session.add(row)
+        session.flush()
+        return _outcome(settings, row, created=True)
+
+
+def _outcome(settings: Settings, row: DatasetVersion, *, created: bool) -> PublishOutcome:
+    return PublishOutcome(
+        dataset_id=row.dataset_id,
+        version=row.version,
+        fingerprint=row.fingerprint,
+        created=created,
+        public_dir=settings.public_root / row.public_dir,
+        manifest=row.manifest,
+    )
+
+
+# --- reading the catalogue -------------------------------------------------------------
+
+
+class UnknownVersionError(NotFoundError):
+    code = "unknown_dataset_version"
+    title = "Unknown dataset version"
+
+
+def list_versions(session: Session) -> list[DatasetVersion]:
+    return list(
+        session.scalars(
+            select(DatasetVersion).order_by(DatasetVersion.dataset_id, DatasetVersion.version)
+        )
+    )
+
+
+def latest_versions(session: Session) -> list[DatasetVersion]:
+    """The newest version of each published dataset."""
+    newest: dict[str, DatasetVersion] = {}
+    for row in list_versions(session):
+        newest[row.dataset_id] = row
+    return list(newest.values())
+
+
+def get_version(session: Session, dataset_id: str, version: int | None = None) -> DatasetVersion:
+    """A published version (the latest when ``version`` is None), or a 404-style error."""
+    query = select(DatasetVersion).where(DatasetVersion.dataset_id == dataset_id)
+    if version is None:
+        row = session.scalar(query.order_by(DatasetVersion.version.desc()).limit(1))
+        if row is None:
+            raise UnknownDatasetError(f"dataset '{dataset_id}' has no published version")
+        return row
+    row = session.scalar(query.where(DatasetVersion.version == version))
+    if row is None:
+        raise UnknownVersionError(f"dataset '{dataset_id}' has no version {version}")
+    return row
+
+
+def public_file(settings: Settings, row: DatasetVersion, name: str) -> Path:
+    """Path of one public file of a version; only names in the release's public list exist."""
+    if name not in PUBLIC_FILES:
+        raise NotFoundError(
+            f"no file '{name}' in {row.dataset_id} version {row.version}; "
+            f"files: {', '.join(PUBLIC_FILES)}"
+        )
+    return settings.public_root / row.public_dir / name
+
+
+def read_public_json(settings: Settings, row: DatasetVersion, name: str) -> dict[str, Any]:
+    return json.loads(public_file(settings, row, name).read_text(encoding="utf-8"))
+
+
+def unpublished(settings: Settings, session: Session) -> list[str]:
+    """Catalogue datasets without any published version (for the organizer's overview)."""
+    published = {row.dataset_id for row in list_versions(session)}
+    return sorted(set(catalogue(search_dirs(settings))) - published)

@@ -1,0 +1,60 @@
+"""One settings object, read from ``ODX_*`` environment variables when first asked for."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Where odx keeps its data and how it serves it.
+
+    Everything the embedded mode writes lives under ``home``; nothing is read from
+    outside it at run time except the shipped catalogue inside the package.
+    """
+
+    model_config = SettingsConfigDict(env_prefix="ODX_", extra="ignore")
+
+    home: Path = Field(
+        default=Path(".odx"), description="Data folder (database, datasets, reports)."
+    )
+    database_url: str | None = Field(
+        default=None, description="SQLAlchemy URL; default: a SQLite file inside home."
+    )
+    host: str = "127.0.0.1"
+    port: int = 8000
+    progress: bool = Field(default=True, description="Show progress bars on the command line.")
+
+    @property
+    def resolved_home(self) -> Path:
+        return self.home.expanduser().resolve()
+
+    @property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{self.resolved_home / 'odx.db'}"
+
+    @property
+    def public_root(self) -> Path:
+        """Published public files: the only tree the API serves."""
+        return self.resolved_home / "public"
+
+    @property
+    def hidden_root(self) -> Path:
+        """Hidden labels: read by the scorer only, never served."""
+        return self.resolved_home / "hidden"
+
+    @property
+    def reports_root(self) -> Path:
+        """Quality reports of validation runs (JSON and HTML)."""
+        return self.resolved_home / "reports"
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """The process-wide settings, built on first use (never at import)."""
+    return Settings()
