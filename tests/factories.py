@@ -62,8 +62,8 @@ def tiny_rows(count: int = 120) -> list[dict[str, Any]]:
             {
                 "shop_id": f"S{i:04d}",
                 "city": CITIES[(i * 7) % 4],
-                "size": round(20 + (i % 3) * 15 + ((i * 37) % 23), 1),
-                "memo": f"{CITIES[i % 4]} 상가 {i % 9}층, 영업 중",
+                "size": round(20 + (i % 3) * 15 + ((i * 37) % 101) / 10, 1),
+                "memo": f"{CITIES[i % 4]} 상가 {(i // 3) % 5}층, 영업 중",
                 "kind": kind,
                 "owner_phone": f"010-{1000 + i:04d}-{5000 + i:04d}",
             }

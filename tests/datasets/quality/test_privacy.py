@@ -163,3 +163,9 @@ def test_k_anonymity_without_quasi_identifiers_is_the_row_count() -> None:
     frame = pd.DataFrame({"a": range(7)})
     result = k_anonymity(frame, [], required_k=3)
     assert (result.k, result.groups, result.rows_in_groups_below) == (7, 1, 0)
+
+
+def test_scan_accepts_exchange_with_leading_zero_only_when_separated() -> None:
+    frame = pd.DataFrame({"tel": ["031-032-4111", "0310324111"]})
+    [finding] = scan_personal_data(frame)
+    assert (finding.count, finding.examples) == (1, ["031-***-4111"])
