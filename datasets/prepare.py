@@ -89,9 +89,9 @@ def _cast(values: pd.Series, column: Column) -> pd.Series:
     """Cast a text column to its declared type; refuse values that do not parse."""
     kind = column.type
     if kind in (ColumnType.string, ColumnType.category):
-        return values.astype("string").str.strip().replace("", pd.NA).astype(object)
+        return values.astype("string").str.strip().replace("", pd.NA).astype("str")
     if kind == ColumnType.text:
-        return values.astype("string").str.replace("\r\n", "\n", regex=False).astype(object)
+        return values.astype("string").str.replace("\r\n", "\n", regex=False).astype("str")
     if kind in (ColumnType.integer, ColumnType.float):
         parsed = pd.to_numeric(values.astype("string").str.replace(",", ""), errors="coerce")
         bad = _bad_examples(values, parsed)
@@ -103,7 +103,8 @@ def _cast(values: pd.Series, column: Column) -> pd.Series:
         if fractional.any():
             examples = [str(v) for v in values[fractional].unique()[:EXAMPLES]]
             raise DataError(f"column '{column.name}' (integer): values with a fraction: {examples}")
-        return parsed.astype("Int64")
+        # Plain int64 where nothing is missing: faster everywhere, and GX vectorises it.
+        return parsed.astype("Int64") if parsed.isna().any() else parsed.astype("int64")
     if kind == ColumnType.boolean:
         lookup = {
             "y": True,
@@ -129,7 +130,7 @@ def _cast(values: pd.Series, column: Column) -> pd.Series:
     # Kept as normalised ISO text: sorts like time, compares with ISO bounds in GX suites,
     # and is written to CSV exactly as validated.
     pattern = "%Y-%m-%d" if kind == ColumnType.date else "%Y-%m-%d %H:%M:%S"
-    return parsed.dt.strftime(pattern).astype(object).where(parsed.notna(), None)
+    return parsed.dt.strftime(pattern).astype("str")
 
 
 def generated_ids(count: int, *, seed: int, prefix: str) -> list[str]:

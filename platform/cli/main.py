@@ -59,28 +59,21 @@ def demo(
 
 
 def app() -> None:
-    """Entry point: run the CLI, turning odx errors into a message and a non-zero exit."""
-    try:
-        code = cli(standalone_mode=False)
-    except OdxError as exc:
-        errors.print(f"[red]error:[/red] {exc.detail}", markup=True, highlight=False)
-        sys.exit(1)
-    except typer.Exit as exc:
-        sys.exit(exc.exit_code)
-    except typer.Abort:
-        errors.print("aborted")
-        sys.exit(130)
-    except Exception as exc:  # click usage errors and anything unexpected
-        import click
+    """Entry point: odx errors become a message and exit code 1, never a traceback.
 
-        if isinstance(exc, click.ClickException):
-            exc.show()
-            sys.exit(exc.exit_code)
+    Click (inside Typer) already turns usage errors into a message and exit code 2.
+    """
+    try:
+        cli()
+    except OdxError as exc:
+        errors.print(f"[red]error:[/red] {exc.detail}", highlight=False)
+        sys.exit(1)
+    except Exception as exc:
         if os.environ.get("ODX_DEBUG"):
             raise
         errors.print(
             f"[red]unexpected error:[/red] {type(exc).__name__}: {exc} "
-            "(set ODX_DEBUG=1 for details)"
+            "(set ODX_DEBUG=1 for details)",
+            highlight=False,
         )
         sys.exit(70)
-    sys.exit(code if isinstance(code, int) else 0)

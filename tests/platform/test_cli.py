@@ -1,0 +1,87 @@
+"""The command line as an organizer uses it: real processes, real data folder, exit codes."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from factories import DatasetFactory, tiny_rows
+
+ODX = Path(sys.executable).parent / "odx"
+
+
+def run(home: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "ODX_HOME": str(home), "ODX_PROGRESS": "false", "COLUMNS": "200"}
+    return subprocess.run([str(ODX), *args], capture_output=True, text=True, env=env, timeout=300)
+
+
+def assert_clean_failure(result: subprocess.CompletedProcess[str], message: str) -> None:
+    assert result.returncode != 0
+    output = result.stdout + result.stderr
+    assert message in output, output
+    assert "Traceback" not in output
+
+
+def test_validate_publish_list_show_round_trip(
+    tmp_path: Path, make_dataset: DatasetFactory
+) -> None:
+    folder = str(make_dataset())
+    validated = run(tmp_path, "datasets", "validate", folder)
+    assert validated.returncode == 0, validated.stderr
+    assert "passed its quality gate" in validated.stdout and "report.html" in validated.stdout
+
+    published = run(tmp_path, "datasets", "publish", folder)
+    assert published.returncode == 0 and "published tiny-shops version 1" in published.stdout
+    again = run(tmp_path, "datasets", "publish", folder)
+    assert again.returncode == 0
+    assert "unchanged; version 1 already holds these inputs" in again.stdout
+
+    listing = run(tmp_path, "datasets", "list")
+    assert "tiny-shops" in listing.stdout and "market-store-count" in listing.stdout
+    shown = run(tmp_path, "datasets", "show", "tiny-shops")
+    assert shown.returncode == 0 and "train.csv" in shown.stdout and "sha256" in shown.stdout
+
+
+def test_validate_failure_exits_non_zero_with_examples(
+    tmp_path: Path, make_dataset: DatasetFactory
+) -> None:
+    rows = tiny_rows()
+    rows[3]["kind"] = rows[4]["kind"] = "문구점"
+    result = run(tmp_path, "datasets", "validate", str(make_dataset(rows=rows)))
+    assert_clean_failure(result, "failed its quality gate")
+    assert "expect_column_values_to_be_in_set column=kind" in result.stdout
+    assert "문구점" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["datasets", "publish", "no-such-dataset"], "unknown dataset 'no-such-dataset'"),
+        (["datasets", "show", "no-such-dataset"], "has no published version"),
+        (["datasets", "validate"], "Missing argument"),
+        (["datasets", "show", "market-store-count", "--version", "x"], "Invalid value"),
+    ],
+)
+def test_bad_commands_fail_with_a_message(tmp_path: Path, args: list[str], message: str) -> None:
+    assert_clean_failure(run(tmp_path, *args), message)
+
+
+def test_broken_spec_fails_with_file_and_key(tmp_path: Path, make_dataset: DatasetFactory) -> None:
+    folder = make_dataset(
+        spec={
+            "split": {"method": "sideways", "test_fraction": 0.3, "public_fraction": 0.5, "seed": 1}
+        }
+    )
+    result = run(tmp_path, "datasets", "validate", str(folder))
+    assert_clean_failure(result, f"{folder / 'dataset.yaml'}: split.method:")
+
+
+def test_undecodable_raw_file_fails_clearly(tmp_path: Path, make_dataset: DatasetFactory) -> None:
+    folder = make_dataset(raw_bytes=b"shop_id,city\n\x81\xff\xfe,\x00\n")
+    assert_clean_failure(
+        run(tmp_path, "datasets", "publish", str(folder)),
+        "not UTF-8, UTF-8 with BOM, CP949 or EUC-KR",
+    )
