@@ -14,6 +14,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pandas as pd
+
 from odx.datasets.catalog import SHIPPED_DIR
 from odx.datasets.generators.sme_panel import generate
 from odx.datasets.prepare import prepare

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from jinja2 import Environment, FileSystemLoader
+
 from odx.datasets.prepare import PreparedData
 from odx.datasets.quality.gate import GateReport
 from odx.datasets.quality.report import TEMPLATES

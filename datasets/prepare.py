@@ -12,6 +12,7 @@ import html
 from dataclasses import dataclass
 
 import pandas as pd
+
 from odx.datasets.spec import Column, ColumnType, DatasetSpec, SpecError, SplitFirst
 from odx.platform.errors import InvalidInputError
 

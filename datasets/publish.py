@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+
 from odx.datasets.card import render_card
 from odx.datasets.prepare import PreparedData, prepare
 from odx.datasets.quality.gate import GateReport, Step, run_gate

@@ -13,6 +13,7 @@ import json
 from pathlib import Path
 
 import pandas as pd
+
 from odx.datasets.spec import LoadedSpec, RawFile
 from odx.platform.errors import InvalidInputError
 

@@ -12,8 +12,9 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import yaml
-from odx.platform.errors import InvalidInputError
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from odx.platform.errors import InvalidInputError
 
 SPEC_FILENAME = "dataset.yaml"
 ID_PATTERN = r"^[a-z0-9][a-z0-9-]{1,62}$"

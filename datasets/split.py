@@ -6,9 +6,10 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from sklearn.model_selection import GroupShuffleSplit, train_test_split
+
 from odx.datasets.spec import DatasetSpec
 from odx.platform.errors import InvalidInputError
-from sklearn.model_selection import GroupShuffleSplit, train_test_split
 
 
 class SplitError(InvalidInputError):

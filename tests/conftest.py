@@ -6,6 +6,7 @@ from functools import partial
 from pathlib import Path
 
 import pytest
+
 from factories import DatasetFactory, write_dataset
 from odx.platform.settings import Settings
 

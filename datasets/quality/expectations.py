@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+
 from odx.datasets.spec import SpecError
 
 EXAMPLES = 5

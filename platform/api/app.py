@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from fastapi import FastAPI
+
 from odx.platform.api import problems
 from odx.platform.api.routers import datasets
 from odx.platform.services.datasets import prepare_storage

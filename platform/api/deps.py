@@ -6,9 +6,10 @@ from collections.abc import Iterator
 from typing import Annotated
 
 from fastapi import Depends, Request
+from sqlalchemy.orm import Session
+
 from odx.platform.db.engine import session_scope
 from odx.platform.settings import Settings
-from sqlalchemy.orm import Session
 
 
 def _settings(request: Request) -> Settings:

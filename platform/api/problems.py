@@ -7,8 +7,9 @@ import logging
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from odx.platform.errors import OdxError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from odx.platform.errors import OdxError
 
 PROBLEM_JSON = "application/problem+json"
 log = logging.getLogger("odx.api")

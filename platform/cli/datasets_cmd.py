@@ -7,11 +7,12 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.table import Table
+
 from odx.platform.cli.output import console, progress_steps
 from odx.platform.db.engine import session_scope
 from odx.platform.services import datasets as service
 from odx.platform.settings import get_settings
-from rich.table import Table
 
 app = typer.Typer(help="Validate, publish and inspect datasets.", no_args_is_help=True)
 

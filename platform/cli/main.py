@@ -7,6 +7,7 @@ import sys
 from typing import Annotated
 
 import typer
+
 from odx.platform.cli import datasets_cmd
 from odx.platform.cli.output import console, errors
 from odx.platform.errors import OdxError
@@ -27,6 +28,7 @@ def serve(
 ) -> None:
     """Start the HTTP API (OpenAPI docs at /docs)."""
     import uvicorn
+
     from odx.platform.api.app import create_app
 
     settings = get_settings()

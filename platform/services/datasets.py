@@ -8,6 +8,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
 from odx.datasets.catalog import SHIPPED_DIR, UnknownDatasetError, catalogue, find_dataset
 from odx.datasets.publish import (
     LABELS_FILE,
@@ -26,8 +29,6 @@ from odx.platform.db.engine import session_scope, upgrade
 from odx.platform.db.models import DatasetVersion, QualityRun
 from odx.platform.errors import NotFoundError, OdxError
 from odx.platform.settings import Settings
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
 
 
 class QualityGateFailed(OdxError):

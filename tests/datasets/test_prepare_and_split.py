@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
+
 from factories import DatasetFactory, tiny_rows
 from odx.datasets.prepare import DataError, prepare
 from odx.datasets.raw import read_raw

@@ -6,6 +6,8 @@ import json
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
+
 from factories import DatasetFactory, tiny_rows
 from odx.datasets import publish as publish_module
 from odx.datasets.catalog import UnknownDatasetError
@@ -14,7 +16,6 @@ from odx.platform.db.models import DatasetVersion, QualityRun
 from odx.platform.services import datasets as service
 from odx.platform.services.datasets import QualityGateFailed
 from odx.platform.settings import Settings
-from sqlalchemy import select
 
 
 def _tree(folder: Path) -> dict[str, bytes]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from factories import DatasetFactory
 from odx.datasets.raw import RawDataError, decode_text, read_raw
 from odx.datasets.spec import load_spec

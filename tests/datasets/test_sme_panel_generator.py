@@ -5,13 +5,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from odx.datasets.generators import sme_panel
-from odx.datasets.generators.sme_panel import generate, write_csv
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import GroupShuffleSplit
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
+
+from odx.datasets.generators import sme_panel
+from odx.datasets.generators.sme_panel import generate, write_csv
 
 REPO = Path(__file__).resolve().parents[2]
 SHIPPED_CSV = REPO / "datasets" / "catalog" / "sme-growth-risk" / "raw" / "sme_panel.csv"

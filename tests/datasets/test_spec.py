@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+
 from factories import DatasetFactory
 from odx.datasets.spec import SpecError, load_spec, parse_spec
 

@@ -12,6 +12,7 @@ from pathlib import Path
 import httpx
 import pytest
 import uvicorn
+
 from odx.datasets.catalog import SHIPPED_DIR, catalogue
 from odx.platform.api.app import create_app
 from odx.platform.services import datasets as service

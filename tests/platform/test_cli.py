@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
+
 from factories import DatasetFactory, tiny_rows
 
 ODX = Path(sys.executable).parent / "odx"

@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Request
 from fastapi.responses import FileResponse, HTMLResponse
+
 from odx.platform.api.deps import SessionDep, SettingsDep
 from odx.platform.api.schemas import (
     DatasetsPublic,

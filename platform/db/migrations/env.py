@@ -1,8 +1,9 @@
 """Alembic environment: runs on the connection odx hands over, or on the configured URL."""
 
 from alembic import context
-from odx.platform.db.models import Base
 from sqlalchemy import create_engine
+
+from odx.platform.db.models import Base
 
 target_metadata = Base.metadata
 

@@ -7,6 +7,7 @@ from dataclasses import asdict
 
 import numpy as np
 import pandas as pd
+
 from odx.datasets.quality.leakage import (
     DuplicateResult,
     IdLikeColumn,

@@ -6,6 +6,7 @@ import json
 from dataclasses import asdict
 
 import pandas as pd
+
 from odx.datasets.quality.privacy import (
     KAnonymityResult,
     PersonalDataFinding,
