@@ -224,10 +224,11 @@ def stage_and_commit(
     for final in (public_final, hidden_final):
         final.parent.mkdir(parents=True, exist_ok=True)
         folder = final.parent / f".staging-{uuid.uuid4().hex}"
-        folder.mkdir()
+        folder.mkdir(mode=0o700)  # the hidden folder keeps it: only the service user reads labels
         staging.append(folder)
     try:
         manifest = writer(staging[0], staging[1])
+        staging[0].chmod(0o755)
         for folder, final in zip(staging, (public_final, hidden_final), strict=True):
             _fsync_tree(folder)
             if final.exists():

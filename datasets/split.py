@@ -92,12 +92,23 @@ def split_rows(frame: pd.DataFrame, spec: DatasetSpec) -> Split:
                 f"the split leaves classes of '{target}' absent from train: "
                 f"{[str(c) for c in absent[:5]]}; change the split rule or merge rare classes"
             )
+    if len(test) < 2:
+        raise SplitError("the test set needs at least 2 rows to have public and private parts")
     labels = frame.loc[test, target]
-    stratify = labels if spec.task.is_classification and _can_stratify(labels) else None
+    public_rows = int(spec.split.public_fraction * len(test))
+    if public_rows < 1:
+        raise SplitError("the test set is too small to have a public part; raise test_fraction")
+    classes = labels.nunique()
+    can_stratify = (
+        spec.task.is_classification
+        and _can_stratify(labels)
+        and min(public_rows, len(test) - public_rows) >= classes
+    )
+    stratify = labels if can_stratify else None
     positions = np.arange(len(test))
     public_pos, _ = train_test_split(
         positions,
-        train_size=spec.split.public_fraction,
+        train_size=public_rows,
         random_state=spec.split.seed + 1,
         stratify=stratify,
     )

@@ -86,3 +86,21 @@ def test_undecodable_raw_file_fails_clearly(tmp_path: Path, make_dataset: Datase
         run(tmp_path, "datasets", "publish", str(folder)),
         "not UTF-8, UTF-8 with BOM, CP949 or EUC-KR",
     )
+
+
+def test_demo_publishes_every_shipped_dataset_once(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if k != "ODX_HOME"} | {"ODX_PROGRESS": "false"}
+    command = [str(ODX), "demo", "--no-serve"]
+    first = subprocess.run(
+        command, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=600
+    )
+    assert first.returncode == 0, first.stderr
+    for dataset_id in ("bizinfo-support-field", "market-store-count", "sme-growth-risk"):
+        assert f"{dataset_id}: published as version 1" in first.stdout
+    assert (tmp_path / ".odx" / "odx.db").is_file()
+    hidden = next((tmp_path / ".odx" / "hidden" / "sme-growth-risk").iterdir())
+    assert hidden.stat().st_mode & 0o077 == 0  # labels readable by the service user only
+    second = subprocess.run(
+        command, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=600
+    )
+    assert second.stdout.count("already published as version 1") == 3
