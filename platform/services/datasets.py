@@ -15,6 +15,7 @@ from odx.datasets.catalog import SHIPPED_DIR, UnknownDatasetError, catalogue, fi
 from odx.datasets.publish import (
     LABELS_FILE,
     PUBLIC_FILES,
+    Candidate,
     build_candidate,
     fingerprint_inputs,
     gate,
@@ -68,7 +69,9 @@ def load(settings: Settings, id_or_path: str) -> LoadedSpec:
     return load_spec(find_dataset(id_or_path, search_dirs(settings)))
 
 
-def _run_gate(settings: Settings, loaded: LoadedSpec, step: Step | None):  # type: ignore[no-untyped-def]
+def _run_gate(
+    settings: Settings, loaded: LoadedSpec, step: Step | None
+) -> tuple[Candidate, ValidationOutcome]:
     candidate = build_candidate(loaded, step=step)
     report = gate(candidate, step=step)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")

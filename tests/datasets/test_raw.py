@@ -49,3 +49,24 @@ def test_changed_raw_file_against_declared_checksum_is_refused(
     folder = make_dataset(spec={"raw": [{"path": "raw/shops.csv", "sha256": "0" * 64}]})
     with pytest.raises(RawDataError, match="the raw file changed"):
         read_raw(load_spec(folder))
+
+
+@pytest.mark.parametrize("suffix", [".xlsx", ".parquet"])
+def test_excel_and_parquet_raw_files_are_read_as_text(
+    make_dataset: DatasetFactory, suffix: str
+) -> None:
+    import pandas as pd
+
+    from factories import tiny_rows
+
+    folder = make_dataset(spec={"raw": [{"path": f"raw/shops{suffix}"}]})
+    frame = pd.DataFrame(tiny_rows())
+    path = folder / "raw" / f"shops{suffix}"
+    if suffix == ".xlsx":
+        frame.to_excel(path, index=False)
+    else:
+        frame.to_parquet(path, index=False)
+    read, _ = read_raw(load_spec(folder))
+    assert read.shape == frame.shape
+    assert read.loc[3, "city"] == frame.loc[3, "city"]
+    assert float(read.loc[3, "size"]) == frame.loc[3, "size"]
