@@ -11,6 +11,8 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+import pandas as pd
+
 from odx.datasets.quality.expectations import SuiteResult, run_suite
 from odx.datasets.quality.leakage import (
     adversarial_auc,
@@ -68,7 +70,7 @@ def check_expectations(result: SuiteResult) -> Check:
     return Check("expectations", result.success, summary)
 
 
-def check_personal_data(frame: Any, loaded: LoadedSpec) -> Check:
+def check_personal_data(frame: pd.DataFrame, loaded: LoadedSpec) -> Check:
     allowed = loaded.spec.quality.privacy.allow
     findings = scan_personal_data(frame, _text_columns(loaded))
     blocking = [f for f in findings if f.column not in allowed]
@@ -90,7 +92,7 @@ def check_personal_data(frame: Any, loaded: LoadedSpec) -> Check:
     )
 
 
-def check_k_anonymity(frame: Any, loaded: LoadedSpec) -> Check:
+def check_k_anonymity(frame: pd.DataFrame, loaded: LoadedSpec) -> Check:
     privacy = loaded.spec.quality.privacy
     result = k_anonymity(frame, privacy.quasi_identifiers, required_k=privacy.k_anonymity)
     if not privacy.quasi_identifiers:
@@ -103,7 +105,7 @@ def check_k_anonymity(frame: Any, loaded: LoadedSpec) -> Check:
     return Check("k_anonymity", ok, summary, asdict(result))
 
 
-def check_leakage(frame: Any, split: Split, loaded: LoadedSpec) -> list[Check]:
+def check_leakage(frame: pd.DataFrame, split: Split, loaded: LoadedSpec) -> list[Check]:
     spec = loaded.spec
     thresholds = spec.quality.leakage
     features = spec.feature_columns
@@ -181,7 +183,12 @@ def check_leakage(frame: Any, split: Split, loaded: LoadedSpec) -> list[Check]:
 
 
 def run_gate(
-    frame: Any, split: Split, loaded: LoadedSpec, *, fingerprint: str, step: Step | None = None
+    frame: pd.DataFrame,
+    split: Split,
+    loaded: LoadedSpec,
+    *,
+    fingerprint: str,
+    step: Step | None = None,
 ) -> GateReport:
     """Run every check on the prepared ``frame``; never raises for a failed check."""
     say = step or (lambda _name: None)
