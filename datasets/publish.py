@@ -70,8 +70,13 @@ def fingerprint_inputs(loaded: LoadedSpec) -> str:
     return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
 
 
-def build_candidate(loaded: LoadedSpec, *, step: Step | None = None) -> Candidate:
-    """Read, prepare and split a dataset; raises on data that contradicts its spec."""
+def build_candidate(
+    loaded: LoadedSpec, *, step: Step | None = None, fingerprint: str | None = None
+) -> Candidate:
+    """Read, prepare and split a dataset; raises on data that contradicts its spec.
+
+    ``fingerprint`` saves hashing the raw files again when the caller already did.
+    """
     say = step or (lambda _name: None)
     say("read raw files")
     raw, raw_info = read_raw(loaded)
@@ -79,7 +84,7 @@ def build_candidate(loaded: LoadedSpec, *, step: Step | None = None) -> Candidat
     prepared = prepare(raw, loaded.spec, source=str(loaded.path))
     say("split")
     split = split_rows(prepared.frame, loaded.spec)
-    return Candidate(loaded, prepared, split, fingerprint_inputs(loaded), raw_info)
+    return Candidate(loaded, prepared, split, fingerprint or fingerprint_inputs(loaded), raw_info)
 
 
 def gate(candidate: Candidate, *, step: Step | None = None) -> GateReport:

@@ -70,9 +70,9 @@ def load(settings: Settings, id_or_path: str) -> LoadedSpec:
 
 
 def _run_gate(
-    settings: Settings, loaded: LoadedSpec, step: Step | None
+    settings: Settings, loaded: LoadedSpec, step: Step | None, fingerprint: str | None = None
 ) -> tuple[Candidate, ValidationOutcome]:
-    candidate = build_candidate(loaded, step=step)
+    candidate = build_candidate(loaded, step=step, fingerprint=fingerprint)
     report = gate(candidate, step=step)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
     relative = Path(loaded.spec.id) / f"{stamp}-{candidate.fingerprint[:12]}"
@@ -120,7 +120,7 @@ def publish(settings: Settings, id_or_path: str, *, step: Step | None = None) ->
         if existing is not None:
             return _outcome(settings, existing, created=False)
 
-    candidate, validation = _run_gate(settings, loaded, step)
+    candidate, validation = _run_gate(settings, loaded, step, fingerprint)
     if not validation.report.success:
         failed = "; ".join(f"{c.name}: {c.summary}" for c in validation.report.failed)
         raise QualityGateFailed(
@@ -185,12 +185,11 @@ class UnknownVersionError(NotFoundError):
     title = "Unknown dataset version"
 
 
-def list_versions(session: Session) -> list[DatasetVersion]:
-    return list(
-        session.scalars(
-            select(DatasetVersion).order_by(DatasetVersion.dataset_id, DatasetVersion.version)
-        )
-    )
+def list_versions(session: Session, dataset_id: str | None = None) -> list[DatasetVersion]:
+    query = select(DatasetVersion).order_by(DatasetVersion.dataset_id, DatasetVersion.version)
+    if dataset_id is not None:
+        query = query.where(DatasetVersion.dataset_id == dataset_id)
+    return list(session.scalars(query))
 
 
 def latest_versions(session: Session) -> list[DatasetVersion]:

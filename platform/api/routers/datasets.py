@@ -67,7 +67,7 @@ def _detail(
     ]
     card = service.public_file(settings, row, "DATACARD.md").read_text(encoding="utf-8")
     quality = service.read_public_json(settings, row, "quality_report.json")
-    versions = [r.version for r in service.list_versions(session) if r.dataset_id == row.dataset_id]
+    versions = [r.version for r in service.list_versions(session, row.dataset_id)]
     return DatasetVersionPublic(
         **_summary(request, row),
         fingerprint=row.fingerprint,
