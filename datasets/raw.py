@@ -67,11 +67,9 @@ def decode_text(data: bytes, *, declared: str | None, source: str) -> tuple[str,
     )
 
 
-def read_raw_file(path: Path, raw: RawFile) -> tuple[pd.DataFrame, str | None]:
-    """Read one raw file as text columns; returns the frame and the encoding used."""
+def _read_one(path: Path, raw: RawFile) -> tuple[pd.DataFrame, str | None]:
+    """Read one existing raw file as text columns; returns the frame and the encoding used."""
     source = str(path)
-    if not path.is_file():
-        raise RawDataError(f"{source}: raw file not found (spec 'raw' entry '{raw.path}')")
     kind = raw.resolved_format
     if kind in ("excel", "parquet"):
         try:
@@ -127,7 +125,7 @@ def read_raw(loaded: LoadedSpec) -> tuple[pd.DataFrame, dict[str, dict[str, str 
                 f"{path}: sha256 is {checksum}, but the spec declares {raw.sha256}; "
                 "the raw file changed — update the spec if that is intended"
             )
-        frame, encoding = read_raw_file(path, raw)
+        frame, encoding = _read_one(path, raw)
         frames.append(frame)
         info[raw.path] = {"sha256": checksum, "encoding": encoding}
     combined = frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)
