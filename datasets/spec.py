@@ -9,12 +9,12 @@ from __future__ import annotations
 import hashlib
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from odx.platform.errors import InvalidInputError
+from odx.platform.specfile import parse_yaml_model, read_utf8
 
 SPEC_FILENAME = "dataset.yaml"
 ID_PATTERN = r"^[a-z0-9][a-z0-9-]{1,62}$"
@@ -269,42 +269,9 @@ class LoadedSpec(BaseModel):
         return self.folder / raw.path
 
 
-def _format_location(loc: tuple[Any, ...]) -> str:
-    parts: list[str] = []
-    for item in loc:
-        if isinstance(item, int):
-            parts[-1:] = [f"{parts[-1]}[{item}]"] if parts else [f"[{item}]"]
-        elif item in ("literal['html_unescape','strip','collapse_whitespace']", "SplitFirst"):
-            continue
-        else:
-            parts.append(str(item))
-    return ".".join(parts) or "(top level)"
-
-
 def parse_spec(text: str, *, source: str) -> DatasetSpec:
     """Parse spec text; ``source`` names the file in error messages."""
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f":{mark.line + 1}:{mark.column + 1}" if mark else ""
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise SpecError(f"{source}{where}: not valid YAML: {problem}") from None
-    if not isinstance(data, dict):
-        raise SpecError(f"{source}: expected a mapping of keys at the top level")
-    try:
-        return DatasetSpec.model_validate(data)
-    except ValidationError as exc:
-        lines = []
-        for error in exc.errors():
-            key = _format_location(error["loc"])
-            message = error["msg"].removeprefix("Value error, ")
-            if error["type"] == "extra_forbidden":
-                message = "unknown key (check the spelling)"
-            elif error["type"] == "missing":
-                message = "required key is missing"
-            lines.append(f"{source}: {key}: {message}")
-        raise SpecError("\n".join(lines), extra={"problems": lines}) from None
+    return parse_yaml_model(text, DatasetSpec, source=source, error=SpecError)
 
 
 def load_spec(folder: Path) -> LoadedSpec:
@@ -312,11 +279,7 @@ def load_spec(folder: Path) -> LoadedSpec:
     path = folder / SPEC_FILENAME
     if not path.is_file():
         raise SpecError(f"{path}: no dataset spec here (expected a file named {SPEC_FILENAME})")
-    raw = path.read_bytes()
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise SpecError(f"{path}: a spec must be UTF-8 text") from None
+    raw, text = read_utf8(path, error=SpecError)
     spec = parse_spec(text, source=str(path))
     if spec.id != folder.name:
         raise SpecError(f"{path}: id: '{spec.id}' must equal the folder name '{folder.name}'")
