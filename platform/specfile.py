@@ -30,7 +30,7 @@ def format_location(loc: tuple[Any, ...]) -> str:
             parts[-1:] = [f"{parts[-1]}[{item}]"] if parts else [f"[{item}]"]
         elif not _UNION_BRANCH.search(str(item)):
             parts.append(str(item))
-    return ".".join(parts) or "(top level)"
+    return ".".join(parts)
 
 
 def parse_yaml_model(text: str, model: type[Model], *, source: str, error: type[OdxError]) -> Model:
@@ -54,7 +54,8 @@ def parse_yaml_model(text: str, model: type[Model], *, source: str, error: type[
                 message = "unknown key (check the spelling)"
             elif item["type"] == "missing":
                 message = "required key is missing"
-            lines.append(f"{source}: {format_location(item['loc'])}: {message}")
+            key = format_location(item["loc"])  # empty for checks across keys, which name them
+            lines.append(f"{source}: {key}: {message}" if key else f"{source}: {message}")
         raise error("\n".join(lines), extra={"problems": lines}) from None
 
 

@@ -1,0 +1,155 @@
+"""The challenge definition (``challenge.yaml``), in the spirit of Codabench's
+``competition.yaml`` and EvalAI's ``challenge_config.yaml``.
+
+Only what can be checked without a database is checked here: keys, types, that the metric
+suits the task and its direction, time zones, and that phases are ordered and do not overlap.
+Whether the dataset version exists is checked when the challenge is registered.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time
+from pathlib import Path
+from typing import Annotated, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from odx.datasets.spec import TaskType, Text
+from odx.platform.errors import InvalidInputError
+from odx.platform.specfile import parse_yaml_model, read_utf8
+from odx.scoring.metrics import METRICS
+
+DEFAULT_TIMEZONE = "Asia/Seoul"
+
+
+class ChallengeSpecError(InvalidInputError):
+    code = "invalid_challenge"
+    title = "Invalid challenge definition"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class DatasetRef(_Strict):
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{1,62}$")
+    version: int = Field(ge=1)
+
+
+class Phase(_Strict):
+    name: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{0,31}$")
+    title: Text
+    start: datetime
+    end: datetime
+
+    @field_validator("start", "end")
+    @classmethod
+    def _aware(cls, value: datetime) -> datetime:
+        if value.tzinfo is None:
+            raise ValueError(
+                f"{value.isoformat()} has no time-zone offset; write e.g. {value.isoformat()}+09:00"
+            )
+        return value
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Phase:
+        if self.end <= self.start:
+            raise ValueError(f"phase '{self.name}' ends before it starts")
+        return self
+
+
+class Limits(_Strict):
+    daily_submissions: int = Field(default=5, ge=1, le=1000)
+    total_submissions: int | None = Field(default=None, ge=1)
+    daily_failed_submissions: int = Field(
+        default=10, ge=0, description="Invalid files a team may send per day (probing cap)."
+    )
+    team_size: int = Field(default=5, ge=1, le=100)
+    final_submissions: int = Field(default=2, ge=1, le=10)
+
+
+class ChallengeSpec(_Strict):
+    id: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]{1,62}$")]
+    title: Text
+    description: Text
+    dataset: DatasetRef
+    task: TaskType
+    metric: str
+    direction: Literal["maximize", "minimize"] | None = Field(
+        default=None, description="Optional; must agree with the metric's own direction."
+    )
+    timezone: str = DEFAULT_TIMEZONE
+    phases: list[Phase] = Field(min_length=1)
+    limits: Limits = Field(default_factory=Limits)
+    rules: Text | None = None
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone '{value}' (e.g. Asia/Seoul)") from None
+        return value
+
+    @field_validator("metric")
+    @classmethod
+    def _known_metric(cls, value: str) -> str:
+        if value not in METRICS:
+            raise ValueError(f"unknown metric '{value}'; one of: {', '.join(sorted(METRICS))}")
+        return value
+
+    @model_validator(mode="after")
+    def _consistent(self) -> ChallengeSpec:
+        metric = METRICS[self.metric]
+        if self.task.value not in metric.tasks:
+            raise ValueError(
+                f"metric: '{self.metric}' does not suit a {self.task.value} task "
+                f"(it suits: {', '.join(metric.tasks)})"
+            )
+        if self.direction and self.direction != metric.direction:
+            raise ValueError(
+                f"direction: '{self.direction}' contradicts metric '{self.metric}', "
+                f"which is {metric.direction}d"
+            )
+        names = [p.name for p in self.phases]
+        if len(set(names)) != len(names):
+            raise ValueError("phases: phase names must be unique")
+        for before, after in zip(self.phases, self.phases[1:], strict=False):
+            if after.start < before.end:
+                raise ValueError(f"phases: phase '{after.name}' starts before '{before.name}' ends")
+        return self
+
+    @property
+    def greater_is_better(self) -> bool:
+        return METRICS[self.metric].greater_is_better
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    def phase_at(self, moment: datetime) -> Phase | None:
+        """The phase open at ``moment`` (start inclusive, end exclusive), if any."""
+        return next((p for p in self.phases if p.start <= moment < p.end), None)
+
+    def day_bounds(self, moment: datetime) -> tuple[datetime, datetime]:
+        """Start and end of the challenge-local day holding ``moment``: quotas reset there."""
+        local = moment.astimezone(self.zone)
+        start = datetime.combine(local.date(), time.min, tzinfo=self.zone)
+        end = datetime.combine(
+            date.fromordinal(local.date().toordinal() + 1), time.min, tzinfo=self.zone
+        )
+        return start, end
+
+
+def parse_challenge(text: str, *, source: str) -> ChallengeSpec:
+    return parse_yaml_model(text, ChallengeSpec, source=source, error=ChallengeSpecError)
+
+
+def load_challenge(path: Path) -> tuple[ChallengeSpec, bytes]:
+    """Read a challenge file; returns the spec and the exact bytes (kept for the audit trail)."""
+    if not path.is_file():
+        raise ChallengeSpecError(f"{path}: no such challenge file")
+    raw, text = read_utf8(path, error=ChallengeSpecError)
+    return parse_challenge(text, source=str(path)), raw
