@@ -41,6 +41,7 @@ def test_wheel_contains_modules_and_catalogue_and_imports(tmp_path: Path) -> Non
         "odx/datasets/catalog/market-store-count/expectations.json",
         "odx/datasets/catalog/bizinfo-support-field/raw/bizinfo_support_programs_2021.json",
         "odx/datasets/catalog/sme-growth-risk/raw/sme_panel.csv",
+        "odx/platform/challenges/catalog/sme-growth-risk-2026.yaml",
     ):
         assert expected in names, expected
     assert not any(n.startswith("platform/") or n == "platform.py" for n in names)
