@@ -120,6 +120,7 @@ class Team(Base):
     challenge_id: Mapped[str] = mapped_column(ForeignKey("challenges.id"), index=True)
     name: Mapped[str] = mapped_column(String(100))
     is_baseline: Mapped[bool] = mapped_column(Boolean, default=False)
+    invite_sha256: Mapped[str] = mapped_column(String(64), doc="Joining needs the invite code.")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 

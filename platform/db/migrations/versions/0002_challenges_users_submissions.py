@@ -53,6 +53,7 @@ def upgrade() -> None:
     sa.Column('challenge_id', sa.String(length=64), nullable=False),
     sa.Column('name', sa.String(length=100), nullable=False),
     sa.Column('is_baseline', sa.Boolean(), nullable=False),
+    sa.Column('invite_sha256', sa.String(length=64), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['challenge_id'], ['challenges.id'], ),
     sa.PrimaryKeyConstraint('id'),

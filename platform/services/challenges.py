@@ -1,0 +1,100 @@
+"""Registering challenges on published dataset versions, and their organizer actions."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import datetime
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from odx.platform.challenges.spec import ChallengeSpec, ChallengeSpecError, load_challenge
+from odx.platform.db.models import Challenge, DatasetVersion, utcnow
+from odx.platform.errors import ConflictError, NotFoundError
+from odx.platform.services import audit
+from odx.platform.services.datasets import get_version
+
+
+class UnknownChallengeError(NotFoundError):
+    code = "unknown_challenge"
+    title = "Unknown challenge"
+
+
+def spec_of(challenge: Challenge) -> ChallengeSpec:
+    return ChallengeSpec.model_validate(challenge.spec)
+
+
+def register(session: Session, path: Path, *, actor: str) -> Challenge:
+    """Validate a challenge file against the catalogue and store it (same file again: no-op)."""
+    spec, raw = load_challenge(path)
+    try:
+        version = get_version(session, spec.dataset.id, spec.dataset.version)
+    except NotFoundError as exc:
+        raise ChallengeSpecError(f"{path}: dataset: {exc.detail}; publish it first") from None
+    if version.task != spec.task.value:
+        raise ChallengeSpecError(
+            f"{path}: task: '{spec.task.value}' differs from dataset task '{version.task}'"
+        )
+    digest = hashlib.sha256(raw).hexdigest()
+    existing = session.get(Challenge, spec.id)
+    if existing is not None:
+        if existing.spec_sha256 == digest:
+            return existing
+        raise ConflictError(
+            f"challenge '{spec.id}' exists with a different definition; give the new one its "
+            "own id (a running challenge's rules do not change under its participants)"
+        )
+    challenge = Challenge(
+        id=spec.id,
+        spec=json.loads(spec.model_dump_json()),
+        spec_sha256=digest,
+        dataset_version_id=version.id,
+    )
+    session.add(challenge)
+    audit.record(
+        session,
+        actor=actor,
+        action="challenge.create",
+        target=spec.id,
+        details={"dataset": spec.dataset.id, "version": spec.dataset.version, "sha256": digest},
+    )
+    session.flush()
+    return challenge
+
+
+def get(session: Session, challenge_id: str) -> Challenge:
+    challenge = session.get(Challenge, challenge_id)
+    if challenge is None:
+        known = ", ".join(c.id for c in list_all(session)) or "none"
+        raise UnknownChallengeError(f"unknown challenge '{challenge_id}'; known: {known}")
+    return challenge
+
+
+def list_all(session: Session) -> list[Challenge]:
+    return list(session.scalars(select(Challenge).order_by(Challenge.id)))
+
+
+def dataset_version(session: Session, challenge: Challenge) -> DatasetVersion:
+    version = session.get(DatasetVersion, challenge.dataset_version_id)
+    assert version is not None  # a foreign key guarantees it
+    return version
+
+
+def is_open(challenge: Challenge, moment: datetime) -> bool:
+    return challenge.closed_at is None and spec_of(challenge).phase_at(moment) is not None
+
+
+def close(session: Session, challenge: Challenge, *, actor: str) -> None:
+    """Stop accepting submissions now, whatever the phase dates say."""
+    if challenge.closed_at is None:
+        challenge.closed_at = utcnow()
+        audit.record(session, actor=actor, action="challenge.close", target=challenge.id)
+
+
+def reveal(session: Session, challenge: Challenge, *, actor: str) -> None:
+    """Make the private leaderboard visible to everyone."""
+    if challenge.revealed_at is None:
+        challenge.revealed_at = utcnow()
+        audit.record(session, actor=actor, action="challenge.reveal", target=challenge.id)

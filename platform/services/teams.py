@@ -1,0 +1,97 @@
+"""Teams per challenge: a user is in at most one team per challenge, within the size limit."""
+
+from __future__ import annotations
+
+import secrets
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from odx.platform.db.models import Challenge, Team, TeamMember, User
+from odx.platform.errors import ConflictError, InvalidInputError, NotFoundError
+from odx.platform.services.challenges import spec_of
+from odx.platform.services.users import hash_token
+
+
+class NotInTeamError(InvalidInputError):
+    code = "no_team"
+    title = "Not in a team"
+    status = 409
+
+
+def team_of(session: Session, challenge: Challenge, user: User) -> Team | None:
+    return session.scalar(
+        select(Team)
+        .join(TeamMember, TeamMember.team_id == Team.id)
+        .where(TeamMember.challenge_id == challenge.id, TeamMember.user_id == user.id)
+    )
+
+
+def require_team(session: Session, challenge: Challenge, user: User) -> Team:
+    team = team_of(session, challenge, user)
+    if team is None:
+        raise NotInTeamError(
+            f"join or create a team in '{challenge.id}' first (POST /api/challenges/"
+            f"{challenge.id}/teams)"
+        )
+    return team
+
+
+def _check_name(name: str) -> str:
+    name = name.strip()
+    if not 1 <= len(name) <= 100:
+        raise InvalidInputError("a team name has 1 to 100 characters")
+    return name
+
+
+def create(
+    session: Session, challenge: Challenge, user: User, name: str, *, is_baseline: bool = False
+) -> tuple[Team, str]:
+    """Create a team with ``user`` as its first member; returns it and its invite code."""
+    name = _check_name(name)
+    if team_of(session, challenge, user) is not None:
+        raise ConflictError(f"you are already in a team in '{challenge.id}'")
+    if (
+        session.scalar(select(Team).where(Team.challenge_id == challenge.id, Team.name == name))
+        is not None
+    ):
+        raise ConflictError(f"a team named '{name}' already exists in '{challenge.id}'")
+    invite = secrets.token_urlsafe(12)
+    team = Team(
+        challenge_id=challenge.id,
+        name=name,
+        is_baseline=is_baseline,
+        invite_sha256=hash_token(invite),
+    )
+    session.add(team)
+    session.flush()
+    session.add(TeamMember(challenge_id=challenge.id, team_id=team.id, user_id=user.id))
+    session.flush()
+    return team, invite
+
+
+def join(session: Session, challenge: Challenge, user: User, name: str, invite: str) -> Team:
+    """Add ``user`` to the team called ``name``, given its invite code, if it has room."""
+    team = session.scalar(select(Team).where(Team.challenge_id == challenge.id, Team.name == name))
+    if team is None or team.is_baseline or team.invite_sha256 != hash_token(invite):
+        raise NotFoundError(f"no team named '{name}' with that invite code in '{challenge.id}'")
+    if team_of(session, challenge, user) is not None:
+        raise ConflictError(f"you are already in a team in '{challenge.id}'")
+    size = session.scalar(select(func.count()).where(TeamMember.team_id == team.id)) or 0
+    limit = spec_of(challenge).limits.team_size
+    if size >= limit:
+        raise ConflictError(f"team '{name}' is full ({limit} members at most)")
+    session.add(TeamMember(challenge_id=challenge.id, team_id=team.id, user_id=user.id))
+    session.flush()
+    return team
+
+
+def members(session: Session, team: Team) -> list[str]:
+    return list(
+        session.scalars(
+            select(User.name)
+            .join(TeamMember, TeamMember.user_id == User.id)
+            .where(TeamMember.team_id == team.id)
+            .order_by(User.name)
+        )
+    )

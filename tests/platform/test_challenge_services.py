@@ -1,0 +1,112 @@
+"""Users, challenges and teams on a real SQLite catalogue with a published dataset."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import yaml
+from sqlalchemy.orm import Session
+
+from odx.platform.challenges.catalog import SHIPPED_CHALLENGES
+from odx.platform.challenges.spec import ChallengeSpecError
+from odx.platform.db.engine import session_scope
+from odx.platform.errors import ConflictError, InvalidInputError, NotFoundError
+from odx.platform.services import audit, challenges, teams, users
+from odx.platform.services import datasets as dataset_service
+from odx.platform.services.users import AuthenticationError, PermissionDeniedError, Role
+from odx.platform.settings import Settings
+
+MARKET = SHIPPED_CHALLENGES / "market-store-count-2026.yaml"
+
+
+@pytest.fixture(scope="module")
+def home(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    settings = Settings(home=tmp_path_factory.mktemp("svc") / "home", progress=False)
+    dataset_service.publish(settings, "market-store-count")
+    return settings
+
+
+@pytest.fixture
+def session(home: Settings) -> Iterator[Session]:
+    with session_scope(home.resolved_database_url) as db:
+        yield db
+        db.rollback()  # each test leaves the catalogue as it found it
+
+
+def test_create_user_returns_a_token_that_authenticates(session: Session) -> None:
+    user, token = users.create_user(session, name="kim", role="participant", actor="admin")
+    assert token.startswith("odx_") and token not in user.token_sha256
+    assert users.authenticate(session, token).name == "kim"
+    with pytest.raises(AuthenticationError, match="the token is not valid"):
+        users.authenticate(session, token + "x")
+    with pytest.raises(AuthenticationError, match="Bearer"):
+        users.authenticate(session, None)
+    with pytest.raises(ConflictError):
+        users.create_user(session, name="kim", role="judge", actor="admin")
+    with pytest.raises(InvalidInputError, match="unknown role 'king'"):
+        users.create_user(session, name="lee", role="king", actor="admin")
+
+
+def test_require_role_refuses_participants_and_lets_admins_through(session: Session) -> None:
+    participant, _ = users.create_user(session, name="p1", role=Role.participant, actor="a")
+    admin, _ = users.create_user(session, name="root1", role=Role.admin, actor="a")
+    with pytest.raises(PermissionDeniedError, match="needs the role organizer"):
+        users.require_role(participant, Role.organizer)
+    users.require_role(admin, Role.organizer)
+
+
+def test_register_challenge_is_idempotent_and_audited(session: Session) -> None:
+    challenge = challenges.register(session, MARKET, actor="org")
+    assert challenges.register(session, MARKET, actor="org") is challenge
+    assert challenges.spec_of(challenge).metric == "rmsle"
+    assert [e.action for e in audit.events(session)][:1] == ["challenge.create"]
+
+
+def test_register_refuses_changed_definition_and_missing_dataset(
+    session: Session, tmp_path: Path
+) -> None:
+    challenges.register(session, MARKET, actor="org")
+    data = yaml.safe_load(MARKET.read_text(encoding="utf-8"))
+    changed = tmp_path / "changed.yaml"
+    changed.write_text(
+        yaml.safe_dump(data | {"limits": {"daily_submissions": 50}}, allow_unicode=True),
+        encoding="utf-8",
+    )
+    with pytest.raises(ConflictError, match="exists with a different definition"):
+        challenges.register(session, changed, actor="org")
+    missing = tmp_path / "missing.yaml"
+    missing.write_text(
+        yaml.safe_dump(
+            data | {"id": "other", "dataset": {"id": "market-store-count", "version": 7}},
+            allow_unicode=True,
+        ),
+        encoding="utf-8",
+    )
+    with pytest.raises(ChallengeSpecError, match="has no version 7; publish it first"):
+        challenges.register(session, missing, actor="org")
+
+
+def test_unknown_challenge_lists_known_ones(session: Session) -> None:
+    challenges.register(session, MARKET, actor="org")
+    with pytest.raises(NotFoundError, match="unknown challenge 'x'; known: market-store-count"):
+        challenges.get(session, "x")
+
+
+def test_teams_need_the_invite_code_and_respect_the_size_limit(session: Session) -> None:
+    challenge = challenges.register(session, MARKET, actor="org")
+    people = [
+        users.create_user(session, name=f"u{i}", role="participant", actor="a")[0] for i in range(7)
+    ]
+    team, invite = teams.create(session, challenge, people[0], "시장분석팀")
+    with pytest.raises(NotFoundError, match="with that invite code"):
+        teams.join(session, challenge, people[1], "시장분석팀", "wrong")
+    for person in people[1:5]:
+        teams.join(session, challenge, person, "시장분석팀", invite)
+    with pytest.raises(ConflictError, match=r"is full \(5 members at most\)"):
+        teams.join(session, challenge, people[5], "시장분석팀", invite)
+    with pytest.raises(ConflictError, match="already in a team"):
+        teams.create(session, challenge, people[1], "another")
+    assert teams.team_of(session, challenge, people[3]) is team
+    assert len(teams.members(session, team)) == 5
