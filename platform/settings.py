@@ -27,6 +27,15 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = 8000
     progress: bool = Field(default=True, description="Show progress bars on the command line.")
+    max_upload_bytes: int = Field(
+        default=200 * 1024 * 1024, description="Largest submission file, compressed or not."
+    )
+    workers: int = Field(
+        default=2, ge=0, description="Scoring threads inside the server (0: none, e.g. Celery)."
+    )
+    job_timeout_seconds: int = Field(
+        default=600, ge=10, description="A job not finished by then is re-queued (worker died)."
+    )
 
     @property
     def resolved_home(self) -> Path:
@@ -47,6 +56,11 @@ class Settings(BaseSettings):
     def hidden_root(self) -> Path:
         """Hidden labels: read by the scorer only, never served."""
         return self.resolved_home / "hidden"
+
+    @property
+    def objects_root(self) -> Path:
+        """Uploaded submission files, by sha256."""
+        return self.resolved_home / "objects"
 
     @property
     def reports_root(self) -> Path:

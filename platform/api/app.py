@@ -2,26 +2,49 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
 from fastapi import FastAPI
 
 from odx.platform.api import problems
-from odx.platform.api.routers import datasets
+from odx.platform.api.routers import challenges, datasets
 from odx.platform.services.datasets import prepare_storage
 from odx.platform.settings import Settings, get_settings
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
-    """Build the app; the schema is brought up to date before the first request."""
+    """Build the app; the schema is brought up to date before the first request, and the
+    embedded scoring worker runs while the app does (unless ``ODX_WORKERS=0``)."""
     settings = settings or get_settings()
     prepare_storage(settings)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        worker = None
+        if settings.workers > 0:
+            from odx.platform.worker import EmbeddedWorker
+
+            worker = EmbeddedWorker(settings)
+            worker.start()
+        app.state.worker = worker
+        try:
+            yield
+        finally:
+            if worker is not None:
+                worker.stop()
+
     app = FastAPI(
         title="OpenData X",
         summary="Quality-checked public data and AI prediction challenges (중소벤처기업부).",
         version="0.1.0",
+        lifespan=lifespan,
     )
     app.state.settings = settings
+    app.state.worker = None
     problems.install(app)
     app.include_router(datasets.router)
+    app.include_router(challenges.router)
 
     @app.get("/healthz", tags=["meta"], summary="Liveness check")
     def healthz() -> dict[str, str]:

@@ -9,6 +9,9 @@ from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
 from odx.platform.db.engine import session_scope
+from odx.platform.db.models import Challenge, User
+from odx.platform.services import challenges, users
+from odx.platform.services.users import Role
 from odx.platform.settings import Settings
 
 
@@ -25,3 +28,28 @@ def _session(settings: SettingsDep) -> Iterator[Session]:
 
 
 SessionDep = Annotated[Session, Depends(_session)]
+
+
+def _current_user(request: Request, session: SessionDep) -> User:
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    return users.authenticate(session, token.strip() if scheme.lower() == "bearer" else None)
+
+
+CurrentUser = Annotated[User, Depends(_current_user)]
+
+
+def _challenge(challenge_id: str, session: SessionDep) -> Challenge:
+    return challenges.get(session, challenge_id)
+
+
+ChallengeDep = Annotated[Challenge, Depends(_challenge)]
+
+
+def require(user: User, *roles: Role) -> None:
+    users.require_role(user, *roles)
+
+
+def is_staff(user: User) -> bool:
+    """Organizers, judges and admins see every team's submissions and private scores."""
+    return user.role in (Role.admin, Role.organizer, Role.judge)

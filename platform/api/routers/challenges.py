@@ -1,0 +1,324 @@
+"""Challenges, teams, submissions and leaderboards over HTTP. Routes only translate."""
+
+from __future__ import annotations
+
+import tempfile
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Body, File, Form, Query, Request, Response, UploadFile, status
+from pydantic import BaseModel
+
+from odx.platform.api.deps import ChallengeDep, CurrentUser, SessionDep, SettingsDep, is_staff
+from odx.platform.db.models import Challenge, Submission, utcnow
+from odx.platform.errors import NotFoundError
+from odx.platform.services import audit, challenges, leaderboards, teams, users
+from odx.platform.services import submissions as intake
+from odx.platform.services.users import PermissionDeniedError, Role
+
+router = APIRouter(prefix="/api", tags=["challenges"])
+CHUNK = 1 << 20
+
+
+class ChallengePublic(BaseModel):
+    id: str
+    title_ko: str
+    title_en: str
+    description_ko: str
+    description_en: str
+    dataset_id: str
+    dataset_version: int
+    task: str
+    metric: str
+    direction: str
+    timezone: str
+    phases: list[dict[str, Any]]
+    limits: dict[str, Any]
+    is_open: bool
+    closed_at: datetime | None
+    private_revealed: bool
+
+
+class SubmissionPublic(BaseModel):
+    """What a team sees of its own submission: no private score until the reveal."""
+
+    id: str
+    challenge_id: str
+    team: str
+    user: str
+    status: str
+    message: str
+    file_name: str
+    file_sha256: str
+    created_at: datetime
+    scored_at: datetime | None
+    public_score: float | None
+    public_low: float | None
+    public_high: float | None
+    selected: bool
+    problems: list[dict[str, Any]] | None
+
+
+class SubmissionStaff(SubmissionPublic):
+    private_score: float | None
+    private_low: float | None
+    private_high: float | None
+    overall_score: float | None
+    mlflow_run_id: str | None
+
+
+def _challenge_public(challenge: Challenge) -> ChallengePublic:
+    spec = challenges.spec_of(challenge)
+    return ChallengePublic(
+        id=spec.id,
+        title_ko=spec.title.ko,
+        title_en=spec.title.en,
+        description_ko=spec.description.ko,
+        description_en=spec.description.en,
+        dataset_id=spec.dataset.id,
+        dataset_version=spec.dataset.version,
+        task=spec.task.value,
+        metric=spec.metric,
+        direction="maximize" if spec.greater_is_better else "minimize",
+        timezone=spec.timezone,
+        phases=[p.model_dump(mode="json") for p in spec.phases],
+        limits=spec.limits.model_dump(),
+        is_open=challenges.is_open(challenge, utcnow()),
+        closed_at=challenge.closed_at,
+        private_revealed=challenge.revealed_at is not None,
+    )
+
+
+@router.get("/challenges", response_model=list[ChallengePublic], summary="List challenges")
+def list_challenges(session: SessionDep) -> list[ChallengePublic]:
+    return [_challenge_public(c) for c in challenges.list_all(session)]
+
+
+@router.get("/challenges/{challenge_id}", response_model=ChallengePublic)
+def show_challenge(challenge: ChallengeDep) -> ChallengePublic:
+    return _challenge_public(challenge)
+
+
+@router.post(
+    "/challenges",
+    response_model=ChallengePublic,
+    status_code=201,
+    summary="Register a challenge from its YAML definition (organizers)",
+)
+def create_challenge(
+    user: CurrentUser,
+    session: SessionDep,
+    definition: Annotated[str, Body(media_type="application/yaml")],
+) -> ChallengePublic:
+    users.require_role(user, Role.organizer)
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "challenge.yaml"
+        path.write_text(definition, encoding="utf-8")
+        challenge = challenges.register(session, path, actor=user.name)
+    return _challenge_public(challenge)
+
+
+@router.post("/challenges/{challenge_id}/close", response_model=ChallengePublic)
+def close_challenge(
+    challenge: ChallengeDep, user: CurrentUser, session: SessionDep
+) -> ChallengePublic:
+    users.require_role(user, Role.organizer)
+    challenges.close(session, challenge, actor=user.name)
+    return _challenge_public(challenge)
+
+
+@router.post("/challenges/{challenge_id}/reveal", response_model=ChallengePublic)
+def reveal_private(
+    challenge: ChallengeDep, user: CurrentUser, session: SessionDep
+) -> ChallengePublic:
+    users.require_role(user, Role.organizer)
+    challenges.reveal(session, challenge, actor=user.name)
+    return _challenge_public(challenge)
+
+
+class TeamCreate(BaseModel):
+    name: str
+
+
+class TeamJoin(BaseModel):
+    name: str
+    invite_code: str
+
+
+class TeamPublic(BaseModel):
+    name: str
+    members: list[str]
+    invite_code: str | None = None
+
+
+@router.post(
+    "/challenges/{challenge_id}/teams",
+    response_model=TeamPublic,
+    status_code=201,
+    summary="Create a team (you become its first member; share the invite code)",
+)
+def create_team(
+    challenge: ChallengeDep, body: TeamCreate, user: CurrentUser, session: SessionDep
+) -> TeamPublic:
+    team, invite = teams.create(session, challenge, user, body.name)
+    return TeamPublic(name=team.name, members=teams.members(session, team), invite_code=invite)
+
+
+@router.post("/challenges/{challenge_id}/teams/join", response_model=TeamPublic)
+def join_team(
+    challenge: ChallengeDep, body: TeamJoin, user: CurrentUser, session: SessionDep
+) -> TeamPublic:
+    team = teams.join(session, challenge, user, body.name, body.invite_code)
+    return TeamPublic(name=team.name, members=teams.members(session, team))
+
+
+@router.get("/challenges/{challenge_id}/team", response_model=TeamPublic)
+def my_team(challenge: ChallengeDep, user: CurrentUser, session: SessionDep) -> TeamPublic:
+    team = teams.require_team(session, challenge, user)
+    return TeamPublic(name=team.name, members=teams.members(session, team))
+
+
+def _submission_view(
+    session: SessionDep, submission: Submission, *, staff: bool
+) -> SubmissionPublic:
+    data = {
+        c: getattr(submission, c) for c in SubmissionStaff.model_fields if hasattr(submission, c)
+    }
+    data["team"] = leaderboards.team_name(session, submission.team_id)
+    data["user"] = leaderboards.user_name(session, submission.user_id)
+    return SubmissionStaff(**data) if staff else SubmissionPublic(**data)
+
+
+@router.post(
+    "/challenges/{challenge_id}/submissions",
+    status_code=status.HTTP_202_ACCEPTED,
+    response_model=SubmissionPublic,
+    summary="Upload predictions (CSV, .csv.gz or .zip with one CSV); scored in the background",
+)
+def submit(
+    request: Request,
+    challenge: ChallengeDep,
+    user: CurrentUser,
+    session: SessionDep,
+    settings: SettingsDep,
+    file: Annotated[UploadFile, File()],
+    message: Annotated[str, Form(max_length=500)] = "",
+) -> SubmissionPublic:
+    def chunks():  # type: ignore[no-untyped-def]
+        while chunk := file.file.read(CHUNK):
+            yield chunk
+
+    submission = intake.accept(
+        session, settings, challenge, user, chunks(), file_name=file.filename or "", message=message
+    )
+    worker = getattr(request.app.state, "worker", None)
+    if worker is not None:
+        worker.wake()
+    return _submission_view(session, submission, staff=False)
+
+
+@router.get(
+    "/challenges/{challenge_id}/submissions",
+    response_model=list[SubmissionStaff] | list[SubmissionPublic],
+    summary="Your team's submissions (staff: every team's, with private scores)",
+)
+def list_submissions(
+    challenge: ChallengeDep, user: CurrentUser, session: SessionDep
+) -> list[SubmissionPublic]:
+    if is_staff(user):
+        rows = leaderboards.all_submissions(session, challenge)
+        return [_submission_view(session, s, staff=True) for s in rows]
+    team = teams.require_team(session, challenge, user)
+    return [
+        _submission_view(session, s, staff=False) for s in intake.of_team(session, challenge, team)
+    ]
+
+
+def _visible(session: SessionDep, submission_id: str, user: CurrentUser) -> Submission:
+    submission = intake.get(session, submission_id)
+    if is_staff(user):
+        return submission
+    challenge = challenges.get(session, submission.challenge_id)
+    team = teams.team_of(session, challenge, user)
+    if team is None or team.id != submission.team_id:
+        raise intake.UnknownSubmissionError(f"no submission '{submission_id}'")  # no oracle
+    return submission
+
+
+@router.get("/submissions/{submission_id}", response_model=SubmissionStaff | SubmissionPublic)
+def show_submission(submission_id: str, user: CurrentUser, session: SessionDep) -> SubmissionPublic:
+    submission = _visible(session, submission_id, user)
+    return _submission_view(session, submission, staff=is_staff(user))
+
+
+class Selection(BaseModel):
+    selected: bool
+
+
+@router.post(
+    "/submissions/{submission_id}/select",
+    response_model=SubmissionPublic,
+    summary="Mark a scored submission as a final one (or unmark it)",
+)
+def select_final(
+    submission_id: str, body: Selection, user: CurrentUser, session: SessionDep
+) -> SubmissionPublic:
+    submission = _visible(session, submission_id, user)
+    if is_staff(user) and user.role != Role.admin:
+        raise PermissionDeniedError("only the team itself selects its final submissions")
+    leaderboards.select_final(session, submission, body.selected)
+    return _submission_view(session, submission, staff=False)
+
+
+@router.get(
+    "/challenges/{challenge_id}/leaderboard",
+    summary="Public leaderboard, or private once revealed (format=csv to export)",
+)
+def leaderboard(
+    challenge: ChallengeDep,
+    session: SessionDep,
+    request: Request,
+    board: Annotated[Literal["public", "private"], Query()] = "public",
+    format: Annotated[Literal["json", "csv"], Query()] = "json",
+) -> Response:
+    if board == "private" and challenge.revealed_at is None:
+        user = _optional_user(request, session)
+        if user is None or not is_staff(user):
+            raise NotFoundError("the private leaderboard has not been revealed yet")
+    rows = leaderboards.rows(session, challenge, board=board)
+    if format == "csv":
+        return Response(
+            leaderboards.to_csv(rows),
+            media_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": f'attachment; filename="{challenge.id}-{board}.csv"'},
+        )
+    return Response(leaderboards.to_json(rows, board=board), media_type="application/json")
+
+
+def _optional_user(request: Request, session: SessionDep):  # type: ignore[no-untyped-def]
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token:
+        return None
+    return users.authenticate(session, token.strip())
+
+
+@router.get("/audit", summary="The audit log (organizers)")
+def audit_log(user: CurrentUser, session: SessionDep) -> list[dict[str, Any]]:
+    users.require_role(user, Role.organizer, Role.judge)
+    return [
+        {
+            "at": e.at.isoformat(),
+            "actor": e.actor,
+            "action": e.action,
+            "target": e.target,
+            "details": e.details,
+        }
+        for e in audit.events(session)
+    ]
+
+
+@router.get("/me", summary="Who the token belongs to")
+def me(user: CurrentUser) -> dict[str, str]:
+    return {"name": user.name, "role": user.role}

@@ -1,0 +1,138 @@
+"""Leaderboards from stored scores, final selection, and a spreadsheet-safe CSV export."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from typing import Literal
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from odx.platform.db.models import Challenge, Submission, Team, User
+from odx.platform.errors import ConflictError
+from odx.platform.services.challenges import spec_of
+from odx.scoring.leaderboard import Entry, Row, private_leaderboard, public_leaderboard
+
+Board = Literal["public", "private"]
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def team_name(session: Session, team_id: int) -> str:
+    return session.scalar(select(Team.name).where(Team.id == team_id)) or ""
+
+
+def user_name(session: Session, user_id: int) -> str:
+    return session.scalar(select(User.name).where(User.id == user_id)) or ""
+
+
+def all_submissions(session: Session, challenge: Challenge) -> list[Submission]:
+    return list(
+        session.scalars(
+            select(Submission)
+            .where(Submission.challenge_id == challenge.id)
+            .order_by(Submission.created_at.desc())
+        )
+    )
+
+
+def select_final(session: Session, submission: Submission, selected: bool) -> None:
+    """Mark a scored submission final; a team may hold at most ``final_submissions``."""
+    if selected and submission.status != "scored":
+        raise ConflictError("only a scored submission can be selected as final")
+    if selected and not submission.selected:
+        challenge = session.get(Challenge, submission.challenge_id)
+        limit = spec_of(challenge).limits.final_submissions
+        count = (
+            session.scalar(
+                select(func.count()).where(
+                    Submission.team_id == submission.team_id, Submission.selected.is_(True)
+                )
+            )
+            or 0
+        )
+        if count >= limit:
+            raise ConflictError(
+                f"your team already selected {limit} final submissions; unselect one first"
+            )
+    submission.selected = selected
+
+
+def _entries(session: Session, challenge: Challenge) -> list[Entry]:
+    query = (
+        select(Submission, Team.name, Team.is_baseline)
+        .join(Team, Team.id == Submission.team_id)
+        .where(
+            Submission.challenge_id == challenge.id,
+            Submission.status.in_(("scored", "failed", "queued", "scoring")),
+        )
+    )
+    entries = []
+    for sub, name, is_baseline in session.execute(query):
+        if sub.status == "failed" and sub.failure == "invalid_file":
+            continue  # invalid files are not entries (Kaggle counts only valid ones)
+        entries.append(
+            Entry(
+                team=name,
+                submission_id=sub.id,
+                submitted_at=sub.created_at,
+                public=sub.public_score,
+                private=sub.private_score,
+                selected=sub.selected,
+                is_baseline=is_baseline,
+                public_low=sub.public_low,
+                public_high=sub.public_high,
+                private_low=sub.private_low,
+                private_high=sub.private_high,
+            )
+        )
+    return entries
+
+
+def rows(session: Session, challenge: Challenge, *, board: Board) -> list[Row]:
+    """The ranked rows of one board; whether the caller may see it is the router's check."""
+    spec = spec_of(challenge)
+    entries = _entries(session, challenge)
+    if board == "public":
+        return public_leaderboard(entries, greater_is_better=spec.greater_is_better)
+    return private_leaderboard(
+        entries, finals=spec.limits.final_submissions, greater_is_better=spec.greater_is_better
+    )
+
+
+def _row_dict(row: Row) -> dict[str, object]:
+    return {
+        "rank": row.rank,
+        "team": row.team,
+        "score": row.score,
+        "low": row.low,
+        "high": row.high,
+        "entries": row.entries,
+        "last_submitted_at": row.last_submitted_at.isoformat(),
+        "is_baseline": row.is_baseline,
+    }
+
+
+def to_json(board_rows: list[Row], *, board: Board) -> str:
+    return json.dumps(
+        {"board": board, "rows": [_row_dict(r) for r in board_rows]}, ensure_ascii=False
+    )
+
+
+def safe_cell(value: object) -> object:
+    """Neutralise spreadsheet formulas (OWASP CSV injection) in text cells."""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
+def to_csv(board_rows: list[Row]) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    fields = ["rank", "team", "score", "low", "high", "entries", "last_submitted_at", "is_baseline"]
+    writer.writerow(fields)
+    for row in board_rows:
+        data = _row_dict(row)
+        writer.writerow([safe_cell(data[f]) for f in fields])
+    return buffer.getvalue()

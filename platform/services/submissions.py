@@ -1,0 +1,147 @@
+"""Submission intake: phase, quotas, storage, and the queued row that is the scoring job.
+
+Quota rules (per team, per day of the challenge's time zone): files that failed validation do
+not use the daily or total quota, but count toward the daily cap on invalid files, so that
+nobody can probe the test set with a stream of malformed files.
+"""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from collections.abc import Iterable
+from datetime import datetime
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session
+
+from odx.platform.db.models import Challenge, Submission, Team, User, utcnow
+from odx.platform.errors import NotFoundError, OdxError
+from odx.platform.services import teams
+from odx.platform.services.challenges import spec_of
+from odx.platform.settings import Settings
+from odx.submissions.storage import ObjectStore
+
+INVALID_FILE = "invalid_file"
+_team_locks: dict[int, threading.Lock] = {}
+_locks_guard = threading.Lock()
+
+
+class SubmissionClosedError(OdxError):
+    code = "challenge_closed"
+    title = "Not accepting submissions"
+    status = 403
+
+
+class SubmissionLimitError(OdxError):
+    code = "submission_limit"
+    title = "Submission limit reached"
+    status = 429
+
+
+class UnknownSubmissionError(NotFoundError):
+    code = "unknown_submission"
+    title = "Unknown submission"
+
+
+def _team_lock(team_id: int) -> threading.Lock:
+    with _locks_guard:
+        return _team_locks.setdefault(team_id, threading.Lock())
+
+
+def _counts(
+    session: Session, challenge: Challenge, team: Team, since: datetime
+) -> tuple[int, int, int]:
+    """(counted today, counted in total, invalid files today) for a team."""
+    counted = or_(Submission.failure.is_(None), Submission.failure != INVALID_FILE)
+    base = select(func.count()).where(
+        Submission.challenge_id == challenge.id, Submission.team_id == team.id
+    )
+    today = base.where(Submission.created_at >= since)
+    return (
+        session.scalar(today.where(counted)) or 0,
+        session.scalar(base.where(counted)) or 0,
+        session.scalar(today.where(Submission.failure == INVALID_FILE)) or 0,
+    )
+
+
+def check_can_submit(session: Session, challenge: Challenge, team: Team, now: datetime) -> str:
+    """Raise unless the team may submit now; returns the open phase's name."""
+    spec = spec_of(challenge)
+    phase = spec.phase_at(now)
+    if challenge.closed_at is not None or phase is None:
+        raise SubmissionClosedError(f"'{challenge.id}' is not accepting submissions now")
+    if team.is_baseline:
+        return phase.name
+    day_start, day_end = spec.day_bounds(now)
+    today, total, invalid = _counts(session, challenge, team, day_start)
+    limits = spec.limits
+    resets = day_end.strftime("%Y-%m-%d %H:%M %Z")
+    if today >= limits.daily_submissions:
+        raise SubmissionLimitError(
+            f"your team has used its {limits.daily_submissions} submissions for today; "
+            f"the quota resets at {resets}"
+        )
+    if limits.total_submissions is not None and total >= limits.total_submissions:
+        raise SubmissionLimitError(
+            f"your team has used all {limits.total_submissions} submissions of this challenge"
+        )
+    if invalid >= limits.daily_failed_submissions:
+        raise SubmissionLimitError(
+            f"your team sent {invalid} invalid files today, the most allowed; "
+            f"check files with the sample submission and try again after {resets}"
+        )
+    return phase.name
+
+
+def accept(
+    session: Session,
+    settings: Settings,
+    challenge: Challenge,
+    user: User,
+    chunks: Iterable[bytes],
+    *,
+    file_name: str,
+    message: str = "",
+) -> Submission:
+    """Store an upload and queue it (committed); the caller then wakes a worker."""
+    team = teams.require_team(session, challenge, user)
+    check_can_submit(session, challenge, team, utcnow())  # refuse early, before the upload
+    stored = ObjectStore(settings.objects_root).put_chunks(
+        chunks, max_bytes=settings.max_upload_bytes
+    )
+    with _team_lock(team.id):  # the quota check and the insert must not interleave
+        session.execute(select(Team.id).where(Team.id == team.id).with_for_update())
+        phase = check_can_submit(session, challenge, team, utcnow())
+        submission = Submission(
+            id=uuid.uuid4().hex,
+            challenge_id=challenge.id,
+            team_id=team.id,
+            user_id=user.id,
+            phase=phase,
+            message=message[:500],
+            file_sha256=stored.sha256,
+            file_bytes=stored.size,
+            file_name=file_name[:255] or "submission.csv",
+            status="queued",
+        )
+        session.add(submission)
+        session.commit()  # inside the lock: the next check must see this row
+    return submission
+
+
+def get(session: Session, submission_id: str) -> Submission:
+    submission = session.get(Submission, submission_id)
+    if submission is None:
+        raise UnknownSubmissionError(f"no submission '{submission_id}'")
+    return submission
+
+
+def of_team(session: Session, challenge: Challenge, team: Team) -> list[Submission]:
+    return list(
+        session.scalars(
+            select(Submission)
+            .where(Submission.challenge_id == challenge.id, Submission.team_id == team.id)
+            .order_by(Submission.created_at.desc())
+        )
+    )

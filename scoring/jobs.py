@@ -1,0 +1,181 @@
+"""The scoring job: load → validate → score → record, with its state durable in the database.
+
+The same function runs in the embedded worker threads and, later, in Celery workers. Every
+state change is a conditional UPDATE, so a job is claimed by one worker, recorded once, and a
+job whose worker died is re-queued by :func:`requeue_stale` — nothing stays queued or scoring
+forever: after ``MAX_ATTEMPTS`` a job fails with an internal error that spares the quota.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from datetime import timedelta
+from typing import Any
+
+import pandas as pd
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from odx.platform.db.engine import session_scope
+from odx.platform.db.models import Challenge, DatasetVersion, Submission, utcnow
+from odx.platform.errors import InvalidInputError
+from odx.platform.services.challenges import spec_of
+from odx.platform.settings import Settings
+from odx.scoring.score import Scores, score_submission
+from odx.scoring.validation import SubmissionFormat, check_submission
+from odx.submissions.files import read_upload
+from odx.submissions.storage import ObjectStore
+
+MAX_ATTEMPTS = 3
+INTERNAL = "internal"
+INVALID_FILE = "invalid_file"
+log = logging.getLogger("odx.scoring")
+
+
+def claim(session: Session, submission_id: str, worker: str) -> bool:
+    """Move one queued job to scoring for ``worker``; False when someone else has it."""
+    result = session.execute(
+        update(Submission)
+        .where(Submission.id == submission_id, Submission.status == "queued")
+        .values(
+            status="scoring", worker=worker, heartbeat_at=utcnow(), attempts=Submission.attempts + 1
+        )
+    )
+    session.commit()
+    return result.rowcount == 1
+
+
+def next_queued(session: Session, limit: int = 10) -> list[str]:
+    """Oldest queued jobs first (fair under a deadline rush)."""
+    return list(
+        session.scalars(
+            select(Submission.id)
+            .where(Submission.status == "queued")
+            .order_by(Submission.created_at)
+            .limit(limit)
+        )
+    )
+
+
+def _finish(session: Session, submission_id: str, worker: str, values: dict[str, Any]) -> bool:
+    """Record the outcome only if this worker still owns the job (exactly-once)."""
+    result = session.execute(
+        update(Submission)
+        .where(
+            Submission.id == submission_id,
+            Submission.status == "scoring",
+            Submission.worker == worker,
+        )
+        .values(**values)
+    )
+    session.commit()
+    return result.rowcount == 1
+
+
+def _score_values(scores: Scores) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    for part in ("public", "private", "overall"):
+        score = getattr(scores, part)
+        for field, number in (("score", score.value), ("low", score.low), ("high", score.high)):
+            values[f"{part}_{field}"] = None if math.isnan(number) else float(number)
+    return values
+
+
+def _evaluate(
+    settings: Settings, submission: Submission, challenge: Challenge, version: DatasetVersion
+) -> Scores:
+    """Validate the stored file against the release's format and score it on hidden labels."""
+    spec = spec_of(challenge)
+    public_dir = settings.public_root / version.public_dir
+    fmt = SubmissionFormat.from_release(public_dir, task=spec.task.value, metric=spec.metric)
+    path = ObjectStore(settings.objects_root).path_for(submission.file_sha256)
+    table = read_upload(path, max_bytes=settings.max_upload_bytes)
+    predictions = check_submission(table.frame, fmt)
+    manifest = version.manifest
+    labels = pd.read_csv(
+        settings.hidden_root / version.hidden_dir / "labels.csv", dtype={manifest["id_column"]: str}
+    )
+    return score_submission(
+        labels,
+        predictions.iloc[:, 0],
+        metric=spec.metric,
+        id_column=manifest["id_column"],
+        target_column=manifest["target_column"],
+    )
+
+
+def run(settings: Settings, submission_id: str, worker: str) -> str:
+    """Claim and run one job; returns its final status (or 'skipped' if not claimed)."""
+    url = settings.resolved_database_url
+    with session_scope(url) as session:
+        if not claim(session, submission_id, worker):
+            return "skipped"
+        submission = session.get(Submission, submission_id)
+        challenge = session.get(Challenge, submission.challenge_id)
+        version = session.get(DatasetVersion, challenge.dataset_version_id)
+        session.expunge_all()
+    try:
+        scores = _evaluate(settings, submission, challenge, version)
+        values = {
+            "status": "scored",
+            "scored_at": utcnow(),
+            "failure": None,
+            "problems": None,
+            **_score_values(scores),
+        }
+    except InvalidInputError as exc:  # the participant's file: precise, participant-safe
+        problems = exc.extra.get("problems") or [{"code": exc.code, "message": exc.detail}]
+        values = {
+            "status": "failed",
+            "failure": INVALID_FILE,
+            "problems": problems,
+            "scored_at": utcnow(),
+        }
+    except Exception:
+        log.exception("scoring %s failed", submission_id)
+        with session_scope(url) as session:
+            return _retry_or_fail(session, submission_id, worker)
+    with session_scope(url) as session:
+        _finish(session, submission_id, worker, values)
+    return values["status"]
+
+
+def _retry_or_fail(session: Session, submission_id: str, worker: str) -> str:
+    submission = session.get(Submission, submission_id)
+    if submission.attempts >= MAX_ATTEMPTS:
+        _finish(
+            session,
+            submission_id,
+            worker,
+            {
+                "status": "failed",
+                "failure": INTERNAL,
+                "scored_at": utcnow(),
+                "problems": [
+                    {
+                        "code": "internal",
+                        "message": "scoring failed on the server; this "
+                        "submission does not count toward your quota",
+                    }
+                ],
+            },
+        )
+        return "failed"
+    _finish(session, submission_id, worker, {"status": "queued", "worker": None})
+    return "queued"
+
+
+def requeue_stale(session: Session, *, timeout: timedelta) -> int:
+    """Give jobs whose worker stopped heart-beating back to the queue (or fail them for good)."""
+    cutoff = utcnow() - timeout
+    stale = list(
+        session.scalars(
+            select(Submission).where(
+                Submission.status == "scoring", Submission.heartbeat_at < cutoff
+            )
+        )
+    )
+    for submission in stale:
+        _retry_or_fail(session, submission.id, submission.worker or "")
+    return len(stale)
