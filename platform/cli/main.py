@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from odx.platform.cli import datasets_cmd
+from odx.platform.cli import challenges_cmd, datasets_cmd
 from odx.platform.cli.output import console, errors
 from odx.platform.errors import OdxError
 from odx.platform.settings import get_settings
@@ -19,6 +19,17 @@ cli = typer.Typer(
     pretty_exceptions_enable=False,
 )
 cli.add_typer(datasets_cmd.app, name="datasets")
+cli.add_typer(challenges_cmd.challenges_app, name="challenges")
+cli.add_typer(challenges_cmd.users_app, name="users")
+cli.add_typer(challenges_cmd.teams_app, name="teams")
+for command in (
+    challenges_cmd.login,
+    challenges_cmd.submit,
+    challenges_cmd.submissions,
+    challenges_cmd.leaderboard,
+    challenges_cmd.download,
+):
+    cli.command()(command)
 
 
 @cli.command()
