@@ -52,7 +52,8 @@ class ObjectStore:
                     size += len(chunk)
                     if size > max_bytes:
                         raise UploadTooLargeError(
-                            f"the file is larger than the limit of {max_bytes:,} bytes")
+                            f"the file is larger than the limit of {max_bytes:,} bytes"
+                        )
                     digest.update(chunk)
                     handle.write(chunk)
                 handle.flush()

@@ -1,0 +1,256 @@
+"""The participant's and the organizer's flow end to end: real server, real SQLite file, real
+worker threads, real HTTP — from team creation to the private reveal."""
+
+from __future__ import annotations
+
+import gzip
+import io
+import socket
+import threading
+import time
+import zipfile
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+import pandas as pd
+import pytest
+import uvicorn
+import yaml
+
+from odx.platform.api.app import create_app
+from odx.platform.challenges.catalog import SHIPPED_CHALLENGES
+from odx.platform.db.engine import session_scope
+from odx.platform.services import challenges, users
+from odx.platform.services import datasets as dataset_service
+from odx.platform.settings import Settings
+
+CHALLENGE = "market-store-count-2026"
+
+
+@pytest.fixture(scope="module")
+def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+    """A running server with the market dataset published and its challenge open today."""
+    root = tmp_path_factory.mktemp("flow")
+    settings = Settings(home=root / "home", progress=False, workers=2)
+    dataset_service.publish(settings, "market-store-count")
+    definition = yaml.safe_load((SHIPPED_CHALLENGES / f"{CHALLENGE}.yaml").read_text("utf-8"))
+    now = datetime.now(UTC)
+    definition["phases"][0] |= {
+        "start": (now - timedelta(days=1)).isoformat(),
+        "end": (now + timedelta(days=30)).isoformat(),
+    }
+    definition["limits"] |= {"daily_submissions": 4, "daily_failed_submissions": 3}
+    path = root / "challenge.yaml"
+    path.write_text(yaml.safe_dump(definition, allow_unicode=True), encoding="utf-8")
+    tokens: dict[str, str] = {}
+    with session_scope(settings.resolved_database_url) as session:
+        challenges.register(session, path, actor="test")
+        for name, role in (
+            ("org", "organizer"),
+            ("judge", "judge"),
+            ("kim", "participant"),
+            ("lee", "participant"),
+            ("park", "participant"),
+        ):
+            tokens[name] = users.create_user(session, name=name, role=role, actor="test")[1]
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    server = uvicorn.Server(
+        uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="error")
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    while not server.started:
+        time.sleep(0.05)
+    yield {"url": f"http://127.0.0.1:{port}", "tokens": tokens, "settings": settings}
+    server.should_exit = True
+    thread.join(timeout=30)
+
+
+def client(platform: dict[str, Any], who: str | None) -> httpx.Client:
+    headers = {"Authorization": f"Bearer {platform['tokens'][who]}"} if who else {}
+    return httpx.Client(base_url=platform["url"], headers=headers, timeout=60)
+
+
+def sample(platform: dict[str, Any]) -> pd.DataFrame:
+    settings: Settings = platform["settings"]
+    (folder,) = (settings.public_root / "market-store-count").iterdir()
+    return pd.read_csv(folder / "sample_submission.csv", dtype={"market_id": str})
+
+
+def upload(
+    http: httpx.Client, content: bytes, name: str = "s.csv", message: str = ""
+) -> httpx.Response:
+    return http.post(
+        f"/api/challenges/{CHALLENGE}/submissions",
+        files={"file": (name, content)},
+        data={"message": message},
+    )
+
+
+def wait_done(http: httpx.Client, submission_id: str) -> dict[str, Any]:
+    deadline = time.monotonic() + 60
+    while True:
+        body = http.get(f"/api/submissions/{submission_id}").json()
+        if body["status"] in ("scored", "failed"):
+            return body
+        assert time.monotonic() < deadline, body
+        time.sleep(0.1)
+
+
+@pytest.fixture(scope="module")
+def kim_team(platform: dict[str, Any]) -> str:
+    with client(platform, "kim") as http:
+        response = http.post(f"/api/challenges/{CHALLENGE}/teams", json={"name": "=시장분석"})
+        assert response.status_code == 201
+        invite = response.json()["invite_code"]
+    with client(platform, "lee") as http:
+        joined = http.post(
+            f"/api/challenges/{CHALLENGE}/teams/join",
+            json={"name": "=시장분석", "invite_code": invite},
+        )
+        assert joined.json()["members"] == ["kim", "lee"]
+    return "=시장분석"
+
+
+def test_valid_upload_is_acknowledged_at_once_and_scored(
+    platform: dict[str, Any], kim_team: str
+) -> None:
+    frame = sample(platform).sample(frac=1.0, random_state=1)  # any row order
+    frame["store_count"] = 90.0
+    with client(platform, "kim") as http:
+        response = upload(http, frame.to_csv(index=False).encode(), message="median-ish")
+        assert response.status_code == 202
+        assert response.json()["status"] in ("queued", "scoring", "scored")
+        body = wait_done(http, response.json()["id"])
+    assert body["status"] == "scored" and body["team"] == kim_team
+    assert body["public_low"] <= body["public_score"] <= body["public_high"]
+    assert "private_score" not in body  # participants never see private scores
+
+
+def test_broken_upload_fails_precisely_and_spares_the_quota(
+    platform: dict[str, Any], kim_team: str
+) -> None:
+    frame = sample(platform).astype({"store_count": object})
+    frame.loc[3, "store_count"] = "many"
+    frame = frame.drop(index=[5])
+    with client(platform, "kim") as http:
+        body = wait_done(http, upload(http, frame.to_csv(index=False).encode()).json()["id"])
+        assert body["status"] == "failed"
+        messages = " ".join(p["message"] for p in body["problems"])
+        assert "not a number, e.g. 'many' (line 5)" in messages
+        assert "1 test id has no row" in messages
+        listing = http.get(f"/api/challenges/{CHALLENGE}/submissions").json()
+    assert {s["status"] for s in listing} >= {"scored", "failed"}
+
+
+def test_compressed_uploads_are_accepted_and_unsafe_zips_refused(
+    platform: dict[str, Any], kim_team: str
+) -> None:
+    text = sample(platform).to_csv(index=False).encode()
+    packed = io.BytesIO()
+    with zipfile.ZipFile(packed, "w") as archive:
+        archive.writestr("../evil.csv", text)
+    with client(platform, "lee") as http:
+        ok = wait_done(http, upload(http, gzip.compress(text), "s.csv.gz").json()["id"])
+        bad = wait_done(http, upload(http, packed.getvalue(), "s.zip").json()["id"])
+    assert ok["status"] == "scored"
+    assert bad["status"] == "failed" and "unsafe path" in bad["problems"][0]["message"]
+
+
+def test_leaderboard_ranks_teams_and_exports_safe_csv(
+    platform: dict[str, Any], kim_team: str
+) -> None:
+    with client(platform, None) as http:
+        board = http.get(f"/api/challenges/{CHALLENGE}/leaderboard").json()
+        exported = http.get(
+            f"/api/challenges/{CHALLENGE}/leaderboard", params={"format": "csv"}
+        ).text
+    (row,) = [r for r in board["rows"] if r["team"] == kim_team]
+    assert row["rank"] == 1 and row["low"] <= row["score"] <= row["high"]
+    assert "'=시장분석" in exported and "\n=시장분석" not in exported
+
+
+def test_private_board_is_hidden_until_an_organizer_reveals_it(
+    platform: dict[str, Any], kim_team: str
+) -> None:
+    with client(platform, "kim") as http:
+        hidden = http.get(f"/api/challenges/{CHALLENGE}/leaderboard", params={"board": "private"})
+        assert hidden.status_code == 404
+        forbidden = http.post(f"/api/challenges/{CHALLENGE}/reveal")
+        assert forbidden.status_code == 403 and forbidden.json()["code"] == "forbidden"
+    with client(platform, "judge") as http:
+        staff_view = http.get(f"/api/challenges/{CHALLENGE}/submissions").json()
+        assert any(s["private_score"] is not None for s in staff_view)
+    with client(platform, "org") as http:
+        assert http.post(f"/api/challenges/{CHALLENGE}/reveal").json()["private_revealed"]
+        log = http.get("/api/audit").json()
+        assert log[0]["action"] == "challenge.reveal" and log[0]["actor"] == "org"
+    with client(platform, "kim") as http:
+        private = http.get(
+            f"/api/challenges/{CHALLENGE}/leaderboard", params={"board": "private"}
+        ).json()
+    assert private["board"] == "private" and private["rows"][0]["team"] == kim_team
+
+
+def test_quota_stops_valid_uploads_and_invalid_cap_stops_probing(platform: dict[str, Any]) -> None:
+    with client(platform, "park") as http:
+        http.post(f"/api/challenges/{CHALLENGE}/teams", json={"name": "park-team"})
+        for _ in range(3):  # the invalid-file cap is 3 a day
+            wait_done(http, upload(http, b"market_id;store_count\nx;1\n").json()["id"])
+        refused = upload(http, b"anything")
+        assert refused.status_code == 429 and "invalid files today" in refused.json()["detail"]
+
+
+def test_participant_cannot_see_another_teams_submission(
+    platform: dict[str, Any], kim_team: str
+) -> None:
+    with client(platform, "kim") as http:
+        mine = http.get(f"/api/challenges/{CHALLENGE}/submissions").json()[0]["id"]
+    with client(platform, "park") as http:
+        response = http.get(f"/api/submissions/{mine}")
+    assert response.status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("who", "method", "path", "status", "code"),
+    [
+        (None, "post", f"/api/challenges/{CHALLENGE}/submissions", 401, "unauthenticated"),
+        ("kim", "get", "/api/challenges/nope/leaderboard", 404, "unknown_challenge"),
+        ("kim", "post", "/api/challenges", 403, "forbidden"),
+        ("kim", "post", f"/api/challenges/{CHALLENGE}/close", 403, "forbidden"),
+    ],
+)
+def test_refusals_are_problem_bodies(
+    platform: dict[str, Any], who: str | None, method: str, path: str, status: int, code: str
+) -> None:
+    with client(platform, who) as http:
+        response = getattr(http, method)(path, **({"content": "x"} if method == "post" else {}))
+    assert response.status_code == status and response.json()["code"] == code
+
+
+def test_bad_token_is_refused(platform: dict[str, Any]) -> None:
+    with httpx.Client(
+        base_url=platform["url"], headers={"Authorization": "Bearer odx_forged"}
+    ) as http:
+        response = http.get("/api/me")
+    assert response.status_code == 401 and "not valid" in response.json()["detail"]
+
+
+def test_daily_quota_counts_only_valid_files(platform: dict[str, Any], kim_team: str) -> None:
+    frame = sample(platform)
+    frame["store_count"] = 80.0
+    with client(platform, "kim") as http:
+        statuses = []
+        for _ in range(5):
+            response = upload(http, frame.to_csv(index=False).encode())
+            statuses.append(response.status_code)
+            if response.status_code == 202:
+                wait_done(http, response.json()["id"])
+        # two valid files so far (kim's CSV, lee's gzip); invalid ones spared the quota of 4
+        assert statuses == [202, 202, 429, 429, 429]
+        refusal = upload(http, frame.to_csv(index=False).encode())
+    assert refusal.status_code == 429 and "quota resets at" in refusal.json()["detail"]
