@@ -11,6 +11,8 @@ from __future__ import annotations
 import logging
 import math
 from datetime import timedelta
+from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -82,13 +84,19 @@ def _score_values(scores: Scores) -> dict[str, Any]:
     return values
 
 
+@lru_cache(maxsize=32)
+def release_format(public_dir: Path, task: str, metric: str) -> SubmissionFormat:
+    """Releases are immutable, so each one's format (ids, labels) is read once per process."""
+    return SubmissionFormat.from_release(public_dir, task=task, metric=metric)
+
+
 def _evaluate(
     settings: Settings, submission: Submission, challenge: Challenge, version: DatasetVersion
 ) -> Scores:
     """Validate the stored file against the release's format and score it on hidden labels."""
     spec = spec_of(challenge)
     public_dir = settings.public_root / version.public_dir
-    fmt = SubmissionFormat.from_release(public_dir, task=spec.task.value, metric=spec.metric)
+    fmt = release_format(public_dir, spec.task.value, spec.metric)
     path = ObjectStore(settings.objects_root).path_for(submission.file_sha256)
     table = read_upload(path, max_bytes=settings.max_upload_bytes)
     predictions = check_submission(table.frame, fmt)

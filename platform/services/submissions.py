@@ -12,7 +12,7 @@ import uuid
 from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from odx.platform.db.models import Challenge, Submission, Team, User, utcnow
@@ -53,7 +53,7 @@ def _counts(
     session: Session, challenge: Challenge, team: Team, since: datetime
 ) -> tuple[int, int, int]:
     """(counted today, counted in total, invalid files today) for a team."""
-    counted = or_(Submission.failure.is_(None), Submission.failure != INVALID_FILE)
+    counted = Submission.failure.is_(None)  # invalid files and server faults spare the quota
     base = select(func.count()).where(
         Submission.challenge_id == challenge.id, Submission.team_id == team.id
     )
