@@ -57,16 +57,21 @@ def demo(
     host: Annotated[str | None, typer.Option(help="Address to bind.")] = None,
     port: Annotated[int | None, typer.Option(help="Port.")] = None,
 ) -> None:
-    """Publish every shipped dataset into the data folder, then serve the platform."""
-    from odx.datasets.catalog import SHIPPED_DIR, catalogue
-    from odx.platform.services import datasets as service
+    """Bring up the whole embedded platform: datasets published, challenges open, baselines
+    on the leaderboards, demo accounts; then serve it."""
+    from odx.platform.flows import bring_up_demo
 
     settings = get_settings()
-    console.print(f"data folder: {settings.resolved_home}")
-    for dataset_id in catalogue([SHIPPED_DIR]):
-        outcome = service.publish(settings, dataset_id)
-        state = "published" if outcome.created else "already published"
-        console.print(f"  {dataset_id}: {state} as version {outcome.version}")
+    tokens = bring_up_demo(settings, console.print)
+    host, port = host or settings.host, port or settings.port
+    console.print(
+        "\ndemo accounts (keep these tokens; they are also in "
+        f"{settings.resolved_home / 'demo-tokens.json'}):"
+    )
+    for name, token in tokens.items():
+        console.print(f"  {name:16} {token}", highlight=False)
+    console.print(f"\nparticipant: export ODX_URL=http://{host}:{port} ODX_TOKEN={tokens['demo']}")
+    console.print(f"API docs: http://{host}:{port}/docs")
     if serve_after:
         serve(host=host, port=port)
 

@@ -88,19 +88,28 @@ def test_undecodable_raw_file_fails_clearly(tmp_path: Path, make_dataset: Datase
     )
 
 
-def test_demo_publishes_every_shipped_dataset_once(tmp_path: Path) -> None:
+def test_demo_brings_up_datasets_challenges_baselines_and_accounts_once(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if k != "ODX_HOME"} | {"ODX_PROGRESS": "false"}
     command = [str(ODX), "demo", "--no-serve"]
     first = subprocess.run(
-        command, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=600
+        command, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=900
     )
     assert first.returncode == 0, first.stderr
     for dataset_id in ("bizinfo-support-field", "market-store-count", "sme-growth-risk"):
-        assert f"{dataset_id}: published as version 1" in first.stdout
+        assert f"dataset {dataset_id}: published as version 1" in first.stdout
+        assert f"baseline on {dataset_id}-2026: scored, public score" in first.stdout
+    assert "API docs: http://127.0.0.1:8000/docs" in first.stdout
     assert (tmp_path / ".odx" / "odx.db").is_file()
     hidden = next((tmp_path / ".odx" / "hidden" / "sme-growth-risk").iterdir())
     assert hidden.stat().st_mode & 0o077 == 0  # labels readable by the service user only
+    token = next(
+        line.split()[-1]
+        for line in first.stdout.splitlines()
+        if line.strip().startswith("demo ") and "odx_" in line
+    )
     second = subprocess.run(
         command, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=600
     )
     assert second.stdout.count("already published as version 1") == 3
+    assert "baseline on" not in second.stdout  # baselines are not submitted twice
+    assert token in second.stdout

@@ -1,0 +1,114 @@
+"""Work that spans domains: bringing up the embedded platform with everything shipped.
+
+publish datasets → register challenges → run baselines → create demo accounts.
+Each step is idempotent, so running the demo again only fills in what is missing.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+
+import yaml
+from sqlalchemy import select
+
+from odx.datasets.catalog import SHIPPED_DIR, catalogue
+from odx.platform.challenges.catalog import SHIPPED_CHALLENGES
+from odx.platform.challenges.spec import load_challenge
+from odx.platform.db.engine import session_scope
+from odx.platform.db.models import Submission, Team
+from odx.platform.services import challenges, teams, users
+from odx.platform.services import datasets as dataset_service
+from odx.platform.settings import Settings
+
+Say = Callable[[str], None]
+DEMO_ACCOUNTS = (("demo-organizer", "organizer"), ("demo-judge", "judge"), ("demo", "participant"))
+
+
+def _open_now(path, settings: Settings, say: Say):  # type: ignore[no-untyped-def]
+    """The shipped definition, or — when its phase is not open today — a demo copy whose
+    phase runs from now for 90 days, so the demo always has open challenges."""
+    spec, _ = load_challenge(path)
+    now = datetime.now(UTC)
+    if spec.phase_at(now) is not None:
+        return path
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data["phases"] = [
+        data["phases"][-1]
+        | {
+            "start": (now - timedelta(hours=1)).isoformat(),
+            "end": (now + timedelta(days=90)).isoformat(),
+        }
+    ]
+    copy = settings.resolved_home / "challenges" / path.name
+    copy.parent.mkdir(parents=True, exist_ok=True)
+    copy.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    say(f"  {spec.id}: its dates are not open today; the demo opens it for 90 days")
+    return copy
+
+
+def _has_baseline(settings: Settings, challenge_id: str) -> bool:
+    with session_scope(settings.resolved_database_url) as session:
+        return (
+            session.scalar(
+                select(Submission.id)
+                .join(Team, Team.id == Submission.team_id)
+                .where(
+                    Submission.challenge_id == challenge_id,
+                    Team.is_baseline.is_(True),
+                    Submission.status == "scored",
+                )
+                .limit(1)
+            )
+            is not None
+        )
+
+
+def bring_up_demo(settings: Settings, say: Say) -> dict[str, str]:
+    """Publish, register, run baselines and create demo accounts; returns new tokens."""
+    from odx.baselines.run import run_baseline
+
+    say(f"data folder: {settings.resolved_home}")
+    for dataset_id in catalogue([SHIPPED_DIR]):
+        outcome = dataset_service.publish(settings, dataset_id)
+        state = "published" if outcome.created else "already published"
+        say(f"  dataset {dataset_id}: {state} as version {outcome.version}")
+    ids = []
+    for path in sorted(SHIPPED_CHALLENGES.glob("*.yaml")):
+        source = _open_now(path, settings, say)
+        with session_scope(settings.resolved_database_url) as session:
+            challenge = challenges.register(session, source, actor="demo")
+            ids.append(challenge.id)
+        say(f"  challenge {challenge.id}: registered")
+    for challenge_id in ids:
+        if _has_baseline(settings, challenge_id):
+            continue
+        outcome = run_baseline(settings, challenge_id)
+        say(
+            f"  baseline on {challenge_id}: {outcome.status}, public score "
+            f"{outcome.public_score:.4f}"
+            if outcome.public_score is not None
+            else f"  baseline on {challenge_id}: {outcome.status}"
+        )
+    return _demo_accounts(settings, ids)
+
+
+def _demo_accounts(settings: Settings, challenge_ids: list[str]) -> dict[str, str]:
+    """Demo users (tokens kept in a 0600 file so a rerun can show them again)."""
+    token_file = settings.resolved_home / "demo-tokens.json"
+    tokens: dict[str, str] = (
+        json.loads(token_file.read_text(encoding="utf-8")) if token_file.is_file() else {}
+    )
+    with session_scope(settings.resolved_database_url) as session:
+        for name, role in DEMO_ACCOUNTS:
+            if name not in tokens:
+                tokens[name] = users.create_user(session, name=name, role=role, actor="demo")[1]
+        participant = users.get_by_name(session, "demo")
+        for challenge_id in challenge_ids:
+            challenge = challenges.get(session, challenge_id)
+            if teams.team_of(session, challenge, participant) is None:
+                teams.create(session, challenge, participant, "demo-team")
+    token_file.write_text(json.dumps(tokens, indent=2), encoding="utf-8")
+    token_file.chmod(0o600)
+    return tokens
