@@ -14,37 +14,34 @@ import numpy as np
 import pandas as pd
 from sklearn.compose import ColumnTransformer, TransformedTargetRegressor
 from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
-from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
 from sklearn.impute import SimpleImputer
 from sklearn.linear_model import LogisticRegression
-from sklearn.pipeline import Pipeline, make_pipeline
-from sklearn.preprocessing import FunctionTransformer, OneHotEncoder, OrdinalEncoder
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import OneHotEncoder, OrdinalEncoder
 
 SEED = 20251124
 
 
-def _text(frame: pd.DataFrame) -> pd.Series:
-    return (frame["title"].fillna("") + " " + frame["summary"].fillna("")).str.slice(0, 2000)
-
-
-def _goods_count(frame: pd.DataFrame) -> np.ndarray:
-    return frame[["goods"]].fillna("").apply(lambda c: c.str.count(r"\+") + 1).to_numpy()
-
-
 def bizinfo_support_field() -> Pipeline:
-    """Character n-grams suit Korean (no tokenizer needed); plus the target group."""
+    """Character n-grams suit Korean (no tokenizer needed); plus the target group.
+
+    Built from scikit-learn parts only, so MLflow can store it in the safe skops format.
+    """
+
+    def tfidf() -> TfidfVectorizer:
+        return TfidfVectorizer(
+            analyzer="char_wb",
+            ngram_range=(2, 3),
+            min_df=2,
+            sublinear_tf=True,
+            max_features=50_000,
+        )
+
     features = ColumnTransformer(
         [
-            (
-                "text",
-                make_pipeline(
-                    FunctionTransformer(_text),
-                    TfidfVectorizer(
-                        analyzer="char_wb", ngram_range=(2, 3), min_df=2, sublinear_tf=True
-                    ),
-                ),
-                ["title", "summary"],
-            ),
+            ("title", tfidf(), "title"),
+            ("summary", tfidf(), "summary"),
             ("group", OneHotEncoder(handle_unknown="ignore"), ["target_group", "ministry"]),
         ]
     )
@@ -55,18 +52,16 @@ def bizinfo_support_field() -> Pipeline:
 def market_store_count() -> TransformedTargetRegressor:
     """Gradient boosting on log1p(stores): the metric is RMSLE, so fit in log space."""
     categorical = ["market_type", "opening_cycle", "has_public_toilet", "has_parking"]
+    kinds = OrdinalEncoder(
+        handle_unknown="use_encoded_value", unknown_value=-1, encoded_missing_value=-1
+    )
     features = ColumnTransformer(
         [
             ("numbers", SimpleImputer(strategy="median"), ["latitude", "longitude", "opened_year"]),
-            ("goods", FunctionTransformer(_goods_count), ["goods"]),
-            (
-                "kinds",
-                OrdinalEncoder(
-                    handle_unknown="use_encoded_value", unknown_value=-1, encoded_missing_value=-1
-                ),
-                categorical,
-            ),
-        ]
+            ("goods", CountVectorizer(token_pattern=r"[^+]+", binary=True), "goods"),
+            ("kinds", kinds, categorical),
+        ],
+        sparse_threshold=0.0,  # gradient boosting wants a dense matrix
     )
     model = Pipeline(
         [

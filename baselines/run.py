@@ -17,6 +17,7 @@ from odx.platform.services import challenges, teams, users
 from odx.platform.services import submissions as intake
 from odx.platform.settings import Settings
 from odx.scoring import jobs
+from odx.scoring.tracking import log_model
 
 BASELINE_USER = "baseline"
 BASELINE_TEAM = "baseline"
@@ -78,4 +79,8 @@ def run_baseline(settings: Settings, challenge_id: str) -> BaselineOutcome:
             break
         time.sleep(0.2)
     example = test.drop(columns=[id_column]).head(5)
+    if status == "scored":
+        run_id = jobs.track(settings, submission_id)  # finds the run the job wrote
+        if run_id is not None:
+            log_model(settings.resolved_mlflow_uri, run_id, model, example)
     return BaselineOutcome(challenge_id, submission_id, status, score, model, example)

@@ -33,6 +33,9 @@ class Settings(BaseSettings):
     workers: int = Field(
         default=2, ge=0, description="Scoring threads inside the server (0: none, e.g. Celery)."
     )
+    mlflow_tracking_uri: str | None = Field(
+        default=None, description="MLflow store; default: a SQLite file inside home."
+    )
     job_timeout_seconds: int = Field(
         default=600, ge=10, description="A job not finished by then is re-queued (worker died)."
     )
@@ -46,6 +49,15 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite:///{self.resolved_home / 'odx.db'}"
+
+    @property
+    def resolved_mlflow_uri(self) -> str:
+        return self.mlflow_tracking_uri or f"sqlite:///{self.resolved_home / 'mlflow.db'}"
+
+    @property
+    def mlflow_artifact_root(self) -> Path:
+        """Plots, reports and models of MLflow runs (never served by odx)."""
+        return self.resolved_home / "mlartifacts"
 
     @property
     def public_root(self) -> Path:

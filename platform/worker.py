@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
+import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
@@ -61,11 +62,15 @@ class EmbeddedWorker:
 
     def _run(self) -> None:
         timeout = timedelta(seconds=self.settings.job_timeout_seconds)
+        next_sync = time.monotonic() + self.sweep_seconds
         while not self._stop.is_set():
             queued: list[str] = []
             try:
                 with session_scope(self.settings.resolved_database_url) as session:
                     jobs.requeue_stale(session, timeout=timeout)
+                if time.monotonic() >= next_sync:  # MLflow runs that failed to write earlier
+                    jobs.sync_tracking(self.settings)
+                    next_sync = time.monotonic() + self.sweep_seconds
                     queued = jobs.next_queued(session, limit=4 * max(self.settings.workers, 1))
                 for submission_id in queued:
                     self._dispatch(submission_id)

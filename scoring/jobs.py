@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import math
+from dataclasses import dataclass
 from datetime import timedelta
 from functools import lru_cache
 from pathlib import Path
@@ -20,11 +21,12 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from odx.platform.db.engine import session_scope
-from odx.platform.db.models import Challenge, DatasetVersion, Submission, utcnow
+from odx.platform.db.models import Challenge, DatasetVersion, Submission, Team, User, utcnow
 from odx.platform.errors import InvalidInputError
 from odx.platform.services.challenges import spec_of
 from odx.platform.settings import Settings
 from odx.scoring.score import Scores, score_submission
+from odx.scoring.tracking import RunRecord, log_run
 from odx.scoring.validation import SubmissionFormat, check_submission
 from odx.submissions.files import read_upload
 from odx.submissions.storage import ObjectStore
@@ -90,9 +92,19 @@ def release_format(public_dir: Path, task: str, metric: str) -> SubmissionFormat
     return SubmissionFormat.from_release(public_dir, task=task, metric=metric)
 
 
+@dataclass(frozen=True)
+class Evaluation:
+    """What scoring produced, kept in memory for the MLflow run written right after."""
+
+    scores: Scores
+    predictions: pd.Series
+    labels: pd.DataFrame
+    report: dict[str, Any]
+
+
 def _evaluate(
     settings: Settings, submission: Submission, challenge: Challenge, version: DatasetVersion
-) -> Scores:
+) -> Evaluation:
     """Validate the stored file against the release's format and score it on hidden labels."""
     spec = spec_of(challenge)
     public_dir = settings.public_root / version.public_dir
@@ -104,13 +116,28 @@ def _evaluate(
     labels = pd.read_csv(
         settings.hidden_root / version.hidden_dir / "labels.csv", dtype={manifest["id_column"]: str}
     )
-    return score_submission(
+    scores = score_submission(
         labels,
         predictions.iloc[:, 0],
         metric=spec.metric,
         id_column=manifest["id_column"],
         target_column=manifest["target_column"],
     )
+    report = {
+        "submission_id": submission.id,
+        "file": {
+            "name": submission.file_name,
+            "sha256": submission.file_sha256,
+            "bytes": submission.file_bytes,
+            "encoding": table.encoding,
+            "compression": table.compression,
+            "rows": len(table.frame),
+        },
+        "validation": "passed",
+        "metric": spec.metric,
+        "scores": scores.to_dict(),
+    }
+    return Evaluation(scores, predictions.iloc[:, 0], labels, report)
 
 
 def run(settings: Settings, submission_id: str, worker: str) -> str:
@@ -123,14 +150,15 @@ def run(settings: Settings, submission_id: str, worker: str) -> str:
         challenge = session.get(Challenge, submission.challenge_id)
         version = session.get(DatasetVersion, challenge.dataset_version_id)
         session.expunge_all()
+    evaluation = None
     try:
-        scores = _evaluate(settings, submission, challenge, version)
+        evaluation = _evaluate(settings, submission, challenge, version)
         values = {
             "status": "scored",
             "scored_at": utcnow(),
             "failure": None,
             "problems": None,
-            **_score_values(scores),
+            **_score_values(evaluation.scores),
         }
     except InvalidInputError as exc:  # the participant's file: precise, participant-safe
         problems = exc.extra.get("problems") or [{"code": exc.code, "message": exc.detail}]
@@ -145,8 +173,96 @@ def run(settings: Settings, submission_id: str, worker: str) -> str:
         with session_scope(url) as session:
             return _retry_or_fail(session, submission_id, worker)
     with session_scope(url) as session:
-        _finish(session, submission_id, worker, values)
+        recorded = _finish(session, submission_id, worker, values)
+    if recorded and evaluation is not None:
+        track(settings, submission_id, evaluation)  # after the commit: a score is never lost
     return values["status"]
+
+
+def _run_record(session: Session, submission: Submission, challenge: Challenge) -> RunRecord:
+    team = session.get(Team, submission.team_id)
+    user = session.get(User, submission.user_id)
+    spec = spec_of(challenge)
+
+    def triple(part: str) -> tuple[float | None, float | None, float | None]:
+        return tuple(getattr(submission, f"{part}_{f}") for f in ("score", "low", "high"))
+
+    return RunRecord(
+        submission_id=submission.id,
+        challenge_id=challenge.id,
+        kind="baseline" if team.is_baseline else "submission",
+        team=team.name,
+        user=user.name,
+        phase=submission.phase,
+        file_sha256=submission.file_sha256,
+        message=submission.message,
+        metric=spec.metric,
+        task=spec.task.value,
+        public=triple("public"),
+        private=triple("private"),
+        overall=triple("overall"),
+    )
+
+
+def track(
+    settings: Settings, submission_id: str, evaluation: Evaluation | None = None
+) -> str | None:
+    """Write (or find) the submission's MLflow run and remember its id; None if MLflow failed.
+
+    ``log_run`` finds an existing run by the submission's tag, so a retry never duplicates.
+    """
+    url = settings.resolved_database_url
+    try:
+        with session_scope(url) as session:
+            submission = session.get(Submission, submission_id)
+            challenge = session.get(Challenge, submission.challenge_id)
+            record = _run_record(session, submission, challenge)
+            if evaluation is None:
+                version = session.get(DatasetVersion, challenge.dataset_version_id)
+                evaluation = _evaluate(settings, submission, challenge, version)
+        ids = evaluation.labels.iloc[:, 0]
+        y_pred = evaluation.predictions.reindex(ids.to_numpy()).to_numpy()
+        y_true = evaluation.labels.iloc[:, 1].to_numpy()
+        labels = sorted(map(str, pd.unique(y_true))) if record.task == "multiclass" else None
+        run_id = log_run(
+            settings.resolved_mlflow_uri,
+            settings.mlflow_artifact_root,
+            record,
+            y_true=y_true,
+            y_pred=y_pred,
+            report=evaluation.report,
+            labels=labels,
+        )
+    except Exception:
+        log.warning("MLflow run for %s not written yet; will retry", submission_id, exc_info=True)
+        return None
+    with session_scope(url) as session:
+        session.execute(
+            update(Submission)
+            .where(Submission.id == submission_id, Submission.mlflow_run_id.is_(None))
+            .values(mlflow_run_id=run_id)
+        )
+    return run_id
+
+
+def sync_tracking(
+    settings: Settings, *, older_than: timedelta = timedelta(minutes=1), limit: int = 20
+) -> int:
+    """Write the MLflow runs that failed earlier (MLflow was down); returns how many now exist."""
+    with session_scope(settings.resolved_database_url) as session:
+        pending = list(
+            session.scalars(
+                select(Submission.id)
+                .where(
+                    Submission.status == "scored",
+                    Submission.mlflow_run_id.is_(None),
+                    Submission.scored_at < utcnow() - older_than,
+                )
+                .order_by(Submission.scored_at)
+                .limit(limit)
+            )
+        )
+    return sum(track(settings, submission_id) is not None for submission_id in pending)
 
 
 def _retry_or_fail(session: Session, submission_id: str, worker: str) -> str:

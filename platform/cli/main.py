@@ -76,6 +76,27 @@ def demo(
         serve(host=host, port=port)
 
 
+@cli.command("mlflow")
+def mlflow_ui(
+    start: Annotated[bool, typer.Option("--start", help="Start the MLflow UI now.")] = False,
+    port: Annotated[int, typer.Option(help="Port of the MLflow UI.")] = 5000,
+) -> None:
+    """How a judge opens the MLflow UI on this platform's store (bound to 127.0.0.1 only:
+    it holds private scores, so never expose it to participants)."""
+    import shlex
+    import subprocess
+
+    from odx.scoring.tracking import ui_command
+
+    settings = get_settings()
+    command = ui_command(settings.resolved_mlflow_uri, settings.mlflow_artifact_root, port)
+    console.print(f"MLflow store: {settings.resolved_mlflow_uri}")
+    console.print(f"run: {shlex.join(command)}", highlight=False, soft_wrap=True)
+    console.print(f"then open http://127.0.0.1:{port} (experiments are named odx/<challenge>)")
+    if start:
+        raise typer.Exit(subprocess.call(command))
+
+
 def app() -> None:
     """Entry point: odx errors become a message and exit code 1, never a traceback.
 

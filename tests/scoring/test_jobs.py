@@ -166,3 +166,27 @@ def _no_leftover_jobs(world: dict[str, Any]) -> Iterator[None]:
     yield
     with session_scope(world["settings"].resolved_database_url) as session:
         assert not jobs.next_queued(session)
+
+
+def test_scored_job_gets_one_mlflow_run_even_when_mlflow_was_down(world: dict[str, Any]) -> None:
+    import mlflow
+
+    settings: Settings = world["settings"]
+    down = settings.model_copy(update={"mlflow_tracking_uri": "sqlite:////proc/no/mlflow.db"})
+    submission_id = new_submission(world)
+    assert jobs.run(down, submission_id, "w1") == "scored"  # the score is kept regardless
+    assert state(world, submission_id).mlflow_run_id is None
+    assert jobs.sync_tracking(settings, older_than=timedelta(0)) >= 1
+    assert jobs.sync_tracking(settings, older_than=timedelta(0)) == 0
+    run_id = state(world, submission_id).mlflow_run_id
+    client = mlflow.MlflowClient(tracking_uri=settings.resolved_mlflow_uri)
+    runs = client.search_runs(
+        [client.get_run(run_id).info.experiment_id],
+        filter_string=f"tags.`odx.submission_id` = '{submission_id}'",
+    )
+    assert len(runs) == 1
+    run = runs[0]
+    assert run.data.tags["odx.team"] == "team-kim" and "public_rmsle" in run.data.metrics
+    assert "private_rmsle" in run.data.metrics
+    names = {a.path for a in client.list_artifacts(run_id)}
+    assert {"report.json", "residuals.png"} <= names
