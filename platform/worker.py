@@ -2,7 +2,9 @@
 
 It runs :func:`odx.scoring.jobs.run`, the same job a Celery worker will run. On start it
 re-queues jobs left "scoring" by a previous process (in embedded mode nobody else scores),
-and every ``sweep_seconds`` it re-queues jobs whose worker stopped.
+and every ``sweep_seconds`` it re-queues jobs whose worker stopped. MLflow runs (plots,
+artifacts) are written by a thread of their own, so that scores come first under a deadline
+rush; :func:`odx.scoring.jobs.sync_tracking` catches up on any run that could not be written.
 """
 
 from __future__ import annotations
@@ -32,9 +34,9 @@ class EmbeddedWorker:
         self.sweep_seconds = sweep_seconds
         self._wake = threading.Event()
         self._stop = threading.Event()
-        self._pool = ThreadPoolExecutor(
-            max_workers=max(settings.workers, 1), thread_name_prefix="odx-score"
-        )
+        threads = max(settings.workers, 1)
+        self._pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="odx-score")
+        self._tracker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="odx-track")
         self._in_flight: set[str] = set()
         self._lock = threading.Lock()
         self._loop = threading.Thread(target=self._run, name="odx-dispatch", daemon=True)
@@ -59,21 +61,23 @@ class EmbeddedWorker:
         self._wake.set()
         self._loop.join(timeout)
         self._pool.shutdown(wait=True, cancel_futures=True)
+        self._tracker.shutdown(wait=True, cancel_futures=True)
 
     def _run(self) -> None:
         timeout = timedelta(seconds=self.settings.job_timeout_seconds)
         next_sync = time.monotonic() + self.sweep_seconds
+        batch = 4 * max(self.settings.workers, 1)
         while not self._stop.is_set():
             queued: list[str] = []
             try:
                 with session_scope(self.settings.resolved_database_url) as session:
                     jobs.requeue_stale(session, timeout=timeout)
-                if time.monotonic() >= next_sync:  # MLflow runs that failed to write earlier
-                    jobs.sync_tracking(self.settings)
-                    next_sync = time.monotonic() + self.sweep_seconds
-                    queued = jobs.next_queued(session, limit=4 * max(self.settings.workers, 1))
+                    queued = jobs.next_queued(session, limit=batch)
                 for submission_id in queued:
                     self._dispatch(submission_id)
+                if time.monotonic() >= next_sync:
+                    self._tracker.submit(jobs.sync_tracking, self.settings)
+                    next_sync = time.monotonic() + self.sweep_seconds
             except Exception:  # keep the loop alive; the next sweep retries
                 log.exception("dispatch loop error")
             self._wake.wait(self.sweep_seconds if not queued else 0.2)
@@ -84,8 +88,13 @@ class EmbeddedWorker:
             if submission_id in self._in_flight:
                 return
             self._in_flight.add(submission_id)
-        future = self._pool.submit(jobs.run, self.settings, submission_id, self.name)
+        future = self._pool.submit(self._score, submission_id)
         future.add_done_callback(lambda _f: self._done(submission_id))
+
+    def _score(self, submission_id: str) -> None:
+        outcome = jobs.run_job(self.settings, submission_id, self.name)
+        if outcome.evaluation is not None:
+            self._tracker.submit(jobs.track, self.settings, submission_id, outcome.evaluation)
 
     def _done(self, submission_id: str) -> None:
         with self._lock:

@@ -140,12 +140,18 @@ def _evaluate(
     return Evaluation(scores, predictions.iloc[:, 0], labels, report)
 
 
-def run(settings: Settings, submission_id: str, worker: str) -> str:
-    """Claim and run one job; returns its final status (or 'skipped' if not claimed)."""
+@dataclass(frozen=True)
+class JobOutcome:
+    status: str  # scored | failed | queued (to retry) | skipped (someone else has it)
+    evaluation: Evaluation | None = None  # set when this call recorded a score
+
+
+def run_job(settings: Settings, submission_id: str, worker: str) -> JobOutcome:
+    """Claim, validate, score and record one job; MLflow is left to the caller."""
     url = settings.resolved_database_url
     with session_scope(url) as session:
         if not claim(session, submission_id, worker):
-            return "skipped"
+            return JobOutcome("skipped")
         submission = session.get(Submission, submission_id)
         challenge = session.get(Challenge, submission.challenge_id)
         version = session.get(DatasetVersion, challenge.dataset_version_id)
@@ -171,12 +177,22 @@ def run(settings: Settings, submission_id: str, worker: str) -> str:
     except Exception:
         log.exception("scoring %s failed", submission_id)
         with session_scope(url) as session:
-            return _retry_or_fail(session, submission_id, worker)
+            return JobOutcome(_retry_or_fail(session, submission_id, worker))
     with session_scope(url) as session:
         recorded = _finish(session, submission_id, worker, values)
-    if recorded and evaluation is not None:
-        track(settings, submission_id, evaluation)  # after the commit: a score is never lost
-    return values["status"]
+    return JobOutcome(values["status"], evaluation if recorded else None)
+
+
+def run(settings: Settings, submission_id: str, worker: str) -> str:
+    """Run one job and write its MLflow run right after the score is committed.
+
+    This is the whole pipeline for callers without a tracking thread of their own (a Celery
+    task, the baseline command); returns the job's status.
+    """
+    outcome = run_job(settings, submission_id, worker)
+    if outcome.evaluation is not None:
+        track(settings, submission_id, outcome.evaluation)
+    return outcome.status
 
 
 def _run_record(session: Session, submission: Submission, challenge: Challenge) -> RunRecord:

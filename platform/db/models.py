@@ -144,6 +144,7 @@ class Submission(Base):
     __table_args__ = (
         Index("ix_submissions_queue", "status", "created_at"),
         Index("ix_submissions_team_day", "challenge_id", "team_id", "created_at"),
+        Index("ix_submissions_board", "challenge_id", "scored_at"),
     )
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True)

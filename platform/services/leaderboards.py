@@ -5,9 +5,11 @@ from __future__ import annotations
 import csv
 import io
 import json
+import threading
+import time
 from typing import Literal
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from odx.platform.db.models import Challenge, Submission, Team, User
@@ -57,37 +59,30 @@ def select_final(session: Session, submission: Submission, selected: bool) -> No
                 f"your team already selected {limit} final submissions; unselect one first"
             )
     submission.selected = selected
+    invalidate(submission.challenge_id)
 
 
 def _entries(session: Session, challenge: Challenge) -> list[Entry]:
+    """Plain columns, not ORM objects: a board reads every submission of a challenge."""
+    valid = or_(Submission.failure.is_(None), Submission.failure != "invalid_file")
     query = (
-        select(Submission, Team.name, Team.is_baseline)
+        select(
+            Team.name,
+            Submission.id,
+            Submission.created_at,
+            Submission.public_score,
+            Submission.private_score,
+            Submission.selected,
+            Team.is_baseline,
+            Submission.public_low,
+            Submission.public_high,
+            Submission.private_low,
+            Submission.private_high,
+        )
         .join(Team, Team.id == Submission.team_id)
-        .where(
-            Submission.challenge_id == challenge.id,
-            Submission.status.in_(("scored", "failed", "queued", "scoring")),
-        )
-    )
-    entries = []
-    for sub, name, is_baseline in session.execute(query):
-        if sub.status == "failed" and sub.failure == "invalid_file":
-            continue  # invalid files are not entries (Kaggle counts only valid ones)
-        entries.append(
-            Entry(
-                team=name,
-                submission_id=sub.id,
-                submitted_at=sub.created_at,
-                public=sub.public_score,
-                private=sub.private_score,
-                selected=sub.selected,
-                is_baseline=is_baseline,
-                public_low=sub.public_low,
-                public_high=sub.public_high,
-                private_low=sub.private_low,
-                private_high=sub.private_high,
-            )
-        )
-    return entries
+        .where(Submission.challenge_id == challenge.id, valid)
+    )  # invalid files are not entries (Kaggle counts only valid ones)
+    return [Entry(*row) for row in session.execute(query)]
 
 
 def rows(session: Session, challenge: Challenge, *, board: Board) -> list[Row]:
@@ -136,3 +131,43 @@ def to_csv(board_rows: list[Row]) -> str:
         data = _row_dict(row)
         writer.writerow([safe_cell(data[f]) for f in fields])
     return buffer.getvalue()
+
+
+# --- rendered boards, cached ----------------------------------------------------------------
+# A board is recomputed when a submission arrives or is scored, on the reveal, on a final
+# selection made in this process, and at the latest after CACHE_SECONDS (a selection made by
+# another process). Reads under load then cost two indexed aggregates, not a full ranking.
+CACHE_SECONDS = 5.0
+_cache: dict[tuple[str, str, str], tuple[tuple[object, ...], float, str]] = {}
+_cache_lock = threading.Lock()
+
+
+def _state(session: Session, challenge: Challenge) -> tuple[object, ...]:
+    count, last = session.execute(
+        select(func.count(), func.max(Submission.scored_at)).where(
+            Submission.challenge_id == challenge.id
+        )
+    ).one()
+    return (count, last, challenge.revealed_at)
+
+
+def rendered(
+    session: Session, challenge: Challenge, *, board: Board, fmt: Literal["json", "csv"]
+) -> str:
+    """The board as JSON or CSV text, from the cache when nothing has changed."""
+    key, state = (challenge.id, board, fmt), _state(session, challenge)
+    with _cache_lock:
+        hit = _cache.get(key)
+    if hit and hit[0] == state and time.monotonic() - hit[1] < CACHE_SECONDS:
+        return hit[2]
+    board_rows = rows(session, challenge, board=board)
+    text = to_csv(board_rows) if fmt == "csv" else to_json(board_rows, board=board)
+    with _cache_lock:
+        _cache[key] = (state, time.monotonic(), text)
+    return text
+
+
+def invalidate(challenge_id: str) -> None:
+    with _cache_lock:
+        for key in [k for k in _cache if k[0] == challenge_id]:
+            del _cache[key]

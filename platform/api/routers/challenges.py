@@ -286,14 +286,13 @@ def leaderboard(
         user = _optional_user(request, session)
         if user is None or not is_staff(user):
             raise NotFoundError("the private leaderboard has not been revealed yet")
-    rows = leaderboards.rows(session, challenge, board=board)
+    text = leaderboards.rendered(session, challenge, board=board, fmt=format)
     if format == "csv":
+        disposition = f'attachment; filename="{challenge.id}-{board}.csv"'
         return Response(
-            leaderboards.to_csv(rows),
-            media_type="text/csv; charset=utf-8",
-            headers={"Content-Disposition": f'attachment; filename="{challenge.id}-{board}.csv"'},
+            text, media_type="text/csv; charset=utf-8", headers={"Content-Disposition": disposition}
         )
-    return Response(leaderboards.to_json(rows, board=board), media_type="application/json")
+    return Response(text, media_type="application/json")
 
 
 def _optional_user(request: Request, session: SessionDep):  # type: ignore[no-untyped-def]

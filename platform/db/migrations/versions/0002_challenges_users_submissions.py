@@ -99,6 +99,7 @@ def upgrade() -> None:
     with op.batch_alter_table('submissions', schema=None) as batch_op:
         batch_op.create_index('ix_submissions_queue', ['status', 'created_at'], unique=False)
         batch_op.create_index('ix_submissions_team_day', ['challenge_id', 'team_id', 'created_at'], unique=False)
+        batch_op.create_index('ix_submissions_board', ['challenge_id', 'scored_at'], unique=False)
 
     op.create_table('team_members',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -123,6 +124,7 @@ def downgrade() -> None:
 
     op.drop_table('team_members')
     with op.batch_alter_table('submissions', schema=None) as batch_op:
+        batch_op.drop_index('ix_submissions_board')
         batch_op.drop_index('ix_submissions_team_day')
         batch_op.drop_index('ix_submissions_queue')
 
