@@ -232,3 +232,16 @@ def download(
             raise typer.BadParameter(f"{f['name']}: checksum mismatch; download again")
         (out / f["name"]).write_bytes(body)
         console.print(f"{f['name']:24} {len(body):>10} B  sha256 ok")
+
+
+def select(
+    submission_id: Annotated[str, typer.Argument(help="Submission id (from `odx submissions`).")],
+    unselect: Annotated[
+        bool, typer.Option("--unselect", help="Remove it from the finals.")
+    ] = False,
+) -> None:
+    """Choose a scored submission as one of your team's final ones (for the private board)."""
+    sub = Client().json(
+        "POST", f"/api/submissions/{submission_id}/select", json={"selected": not unselect}
+    )
+    console.print(f"{sub['id']}: {'final' if sub['selected'] else 'not final'}")

@@ -28,6 +28,7 @@ for command in (
     challenges_cmd.submissions,
     challenges_cmd.leaderboard,
     challenges_cmd.download,
+    challenges_cmd.select,
 ):
     cli.command()(command)
 

@@ -29,6 +29,7 @@ from odx.datasets.spec import LoadedSpec, load_spec
 from odx.platform.db.engine import session_scope, upgrade
 from odx.platform.db.models import DatasetVersion, QualityRun
 from odx.platform.errors import NotFoundError, OdxError
+from odx.platform.services import audit
 from odx.platform.settings import Settings
 
 
@@ -108,7 +109,9 @@ def _existing(session: Session, dataset_id: str, fingerprint: str) -> DatasetVer
     )
 
 
-def publish(settings: Settings, id_or_path: str, *, step: Step | None = None) -> PublishOutcome:
+def publish(
+    settings: Settings, id_or_path: str, *, step: Step | None = None, actor: str = "cli"
+) -> PublishOutcome:
     """Gate, split and write an immutable version; unchanged inputs write nothing."""
     prepare_storage(settings)
     loaded = load(settings, id_or_path)
@@ -163,6 +166,13 @@ def publish(settings: Settings, id_or_path: str, *, step: Step | None = None) ->
         )
         session.add(row)
         session.flush()
+        audit.record(
+            session,
+            actor=actor,
+            action="dataset.publish",
+            target=dataset_id,
+            details={"version": number, "fingerprint": fingerprint},
+        )
         return _outcome(settings, row, created=True)
 
 

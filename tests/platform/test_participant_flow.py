@@ -5,12 +5,16 @@ from __future__ import annotations
 
 import gzip
 import io
+import os
 import socket
+import subprocess
+import sys
 import threading
 import time
 import zipfile
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -53,6 +57,7 @@ def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any
             ("kim", "participant"),
             ("lee", "participant"),
             ("park", "participant"),
+            ("choi", "participant"),
         ):
             tokens[name] = users.create_user(session, name=name, role=role, actor="test")[1]
     with socket.socket() as sock:
@@ -254,3 +259,58 @@ def test_daily_quota_counts_only_valid_files(platform: dict[str, Any], kim_team:
         assert statuses == [202, 202, 429, 429, 429]
         refusal = upload(http, frame.to_csv(index=False).encode())
     assert refusal.status_code == 429 and "quota resets at" in refusal.json()["detail"]
+
+
+def odx(platform: dict[str, Any], who: str, *args: str, cwd: Path) -> subprocess.CompletedProcess:
+    env = {
+        **os.environ,
+        "ODX_URL": platform["url"],
+        "ODX_TOKEN": platform["tokens"][who],
+        "XDG_CONFIG_HOME": str(cwd),
+        "COLUMNS": "200",
+    }
+    return subprocess.run(
+        [str(Path(sys.executable).parent / "odx"), *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
+def test_participant_cli_talks_to_the_server(platform: dict[str, Any], tmp_path: Path) -> None:
+    created = odx(platform, "choi", "teams", "create", CHALLENGE, "choi-lab", cwd=tmp_path)
+    assert created.returncode == 0 and "invite code" in created.stdout
+    downloaded = odx(platform, "choi", "download", CHALLENGE, "-p", "data", cwd=tmp_path)
+    assert downloaded.returncode == 0 and "sha256 ok" in downloaded.stdout
+    assert not (tmp_path / "data" / "labels.csv").exists()
+    frame = pd.read_csv(tmp_path / "data" / "sample_submission.csv", dtype={"market_id": str})
+    frame["store_count"] = 70.0
+    frame.to_csv(tmp_path / "preds.csv", index=False)
+    submitted = odx(
+        platform, "choi", "submit", CHALLENGE, "preds.csv", "-m", "cli", "--wait", cwd=tmp_path
+    )
+    assert submitted.returncode == 0, submitted.stdout + submitted.stderr
+    assert "scored: public" in submitted.stdout
+    submission_id = submitted.stdout.split()[1]
+    selected = odx(platform, "choi", "select", submission_id, cwd=tmp_path)
+    assert selected.returncode == 0 and "final" in selected.stdout
+    board = odx(platform, "choi", "leaderboard", CHALLENGE, "--download", "b.csv", cwd=tmp_path)
+    assert board.returncode == 0 and "choi-lab" in (tmp_path / "b.csv").read_text("utf-8")
+    broken = tmp_path / "broken.csv"
+    broken.write_text("market_id,store_count\nnope,1\n", encoding="utf-8")
+    failed = odx(platform, "choi", "submit", CHALLENGE, "broken.csv", "--wait", cwd=tmp_path)
+    assert (
+        failed.returncode == 1
+        and "failed:" in failed.stdout
+        and "Traceback" not in (failed.stdout + failed.stderr)
+    )
+
+
+def test_closed_challenge_refuses_uploads(platform: dict[str, Any]) -> None:
+    with client(platform, "org") as http:
+        assert not http.post(f"/api/challenges/{CHALLENGE}/close").json()["is_open"]
+    with client(platform, "choi") as http:
+        response = upload(http, sample(platform).to_csv(index=False).encode())
+    assert response.status_code == 403 and response.json()["code"] == "challenge_closed"
