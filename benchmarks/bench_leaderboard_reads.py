@@ -116,7 +116,13 @@ def seed_submissions(platform: Platform, submissions: int, teams: int, seed: int
 
 
 def hammer(
-    platform: Platform, path: str, clients: int, requests: int, seconds: float
+    platform: Platform,
+    path: str,
+    clients: int,
+    requests: int,
+    seconds: float,
+    headers: dict[str, str] | None = None,
+    ok: int = 200,
 ) -> dict[str, Any]:
     """``clients`` threads, one client each, ``requests`` GETs each or until ``seconds``."""
     latencies: list[list[float]] = [[] for _ in range(clients)]
@@ -133,10 +139,10 @@ def hammer(
                 if time.perf_counter() > deadline[0]:
                     break
                 start = time.perf_counter()
-                response = http.get(path)
+                response = http.get(path, headers=headers)
                 latencies[k].append(time.perf_counter() - start)
                 sizes[k] = len(response.content)
-                errors[k] += response.status_code != 200
+                errors[k] += response.status_code != ok
 
     threads = [threading.Thread(target=work, args=(k,)) for k in range(clients)]
     for thread in threads:
@@ -322,13 +328,28 @@ def main() -> None:
             board_path = f"/api/challenges/{platform.challenge_id}/leaderboard"
             health = hammer(platform, "/healthz", args.clients, args.requests, args.seconds)
             board = hammer(platform, board_path, args.clients, args.requests, args.seconds)
+            with platform.client(None, timeout=60) as http:
+                etag = http.get(board_path).headers["etag"]
+            revisit = hammer(
+                platform,
+                board_path,
+                args.clients,
+                args.requests,
+                args.seconds,
+                headers={"If-None-Match": etag},
+                ok=304,
+            )
             ratio = board["rps"] / health["rps"]
             print(
                 f"leaderboard reads: {args.submissions:,} scored submissions, {args.teams} teams, "
                 f"{args.clients} clients x up to {args.requests} requests or {args.seconds:g} s "
                 f"per route, SQLite (set-up incl. publish and seeding {setup:.1f} s)"
             )
-            for name, result in (("GET /healthz", health), (f"GET {board_path}", board)):
+            for name, result in (
+                ("GET /healthz", health),
+                (f"GET {board_path}", board),
+                ("  same, revisited with If-None-Match (304)", revisit),
+            ):
                 print(
                     f"  {name:<48} {result['rps']:8.1f} req/s  ({result['requests']} in "
                     f"{result['elapsed']:.1f} s; median {result['median'] * 1000:.1f} ms, p95 "
@@ -338,6 +359,10 @@ def main() -> None:
             print(
                 f"  ratio leaderboard / healthz: {ratio:.1%}  (target >= {TARGET:.0%})"
                 + ("" if ratio >= TARGET else "  BELOW TARGET")
+            )
+            print(
+                f"  ratio revisit (304) / healthz: {revisit['rps'] / health['rps']:.1%}  "
+                "(what a browser or client refreshing an unchanged board costs)"
             )
             if args.profile:
                 profile(platform, args.profile)

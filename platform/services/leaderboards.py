@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import json
 import threading
 import time
+from dataclasses import dataclass
 from typing import Literal
 
 from sqlalchemy import func, or_, select
@@ -138,7 +140,7 @@ def to_csv(board_rows: list[Row]) -> str:
 # selection made in this process, and at the latest after CACHE_SECONDS (a selection made by
 # another process). Reads under load then cost two indexed aggregates, not a full ranking.
 CACHE_SECONDS = 5.0
-_cache: dict[tuple[str, str, str], tuple[tuple[object, ...], float, str]] = {}
+_cache: dict[tuple[str, str, str], tuple[tuple[object, ...], float, Rendered]] = {}
 _cache_lock = threading.Lock()
 
 
@@ -151,10 +153,16 @@ def _state(session: Session, challenge: Challenge) -> tuple[object, ...]:
     return (count, last, challenge.revealed_at)
 
 
+@dataclass(frozen=True)
+class Rendered:
+    body: bytes
+    etag: str  # lets a browser or client re-ask cheaply (If-None-Match -> 304)
+
+
 def rendered(
     session: Session, challenge: Challenge, *, board: Board, fmt: Literal["json", "csv"]
-) -> str:
-    """The board as JSON or CSV text, from the cache when nothing has changed."""
+) -> Rendered:
+    """The board as JSON or CSV bytes, from the cache when nothing has changed."""
     key, state = (challenge.id, board, fmt), _state(session, challenge)
     with _cache_lock:
         hit = _cache.get(key)
@@ -162,9 +170,11 @@ def rendered(
         return hit[2]
     board_rows = rows(session, challenge, board=board)
     text = to_csv(board_rows) if fmt == "csv" else to_json(board_rows, board=board)
+    body = text.encode("utf-8")
+    result = Rendered(body, '"' + hashlib.sha256(body).hexdigest()[:32] + '"')
     with _cache_lock:
-        _cache[key] = (state, time.monotonic(), text)
-    return text
+        _cache[key] = (state, time.monotonic(), result)
+    return result
 
 
 def invalidate(challenge_id: str) -> None:

@@ -171,6 +171,12 @@ def test_leaderboard_ranks_teams_and_exports_safe_csv(
 ) -> None:
     with client(platform, None) as http:
         board = http.get(f"/api/challenges/{CHALLENGE}/leaderboard").json()
+        first = http.get(f"/api/challenges/{CHALLENGE}/leaderboard")
+        again = http.get(
+            f"/api/challenges/{CHALLENGE}/leaderboard",
+            headers={"If-None-Match": first.headers["etag"]},
+        )
+        assert again.status_code == 304 and not again.content
         exported = http.get(
             f"/api/challenges/{CHALLENGE}/leaderboard", params={"format": "csv"}
         ).text

@@ -286,13 +286,14 @@ def leaderboard(
         user = _optional_user(request, session)
         if user is None or not is_staff(user):
             raise NotFoundError("the private leaderboard has not been revealed yet")
-    text = leaderboards.rendered(session, challenge, board=board, fmt=format)
+    result = leaderboards.rendered(session, challenge, board=board, fmt=format)
+    headers = {"ETag": result.etag, "Cache-Control": "no-cache"}
+    if request.headers.get("if-none-match") == result.etag:
+        return Response(status_code=304, headers=headers)
     if format == "csv":
-        disposition = f'attachment; filename="{challenge.id}-{board}.csv"'
-        return Response(
-            text, media_type="text/csv; charset=utf-8", headers={"Content-Disposition": disposition}
-        )
-    return Response(text, media_type="application/json")
+        headers["Content-Disposition"] = f'attachment; filename="{challenge.id}-{board}.csv"'
+        return Response(result.body, media_type="text/csv; charset=utf-8", headers=headers)
+    return Response(result.body, media_type="application/json", headers=headers)
 
 
 def _optional_user(request: Request, session: SessionDep):  # type: ignore[no-untyped-def]
