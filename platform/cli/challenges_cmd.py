@@ -44,6 +44,17 @@ def create_user(
         console.print(token, highlight=False, soft_wrap=True)
 
 
+@users_app.command("role")
+def set_role(
+    name: Annotated[str, typer.Argument(help="Login name.")],
+    role: Annotated[str, typer.Argument(help="admin, organizer, judge or participant.")],
+) -> None:
+    """Change a user's role (recorded in the audit log)."""
+    with _local() as session:
+        user = users.set_role(session, name, role, actor="cli")
+        console.print(f"'{user.name}' is now {user.role}")
+
+
 @challenges_app.command("create")
 def create_challenge(
     file: Annotated[Path, typer.Option("-f", "--file", help="challenge.yaml")],

@@ -89,3 +89,23 @@ def get_by_name(session: Session, name: str) -> User:
     if user is None:
         raise NotFoundError(f"no user named '{name}'")
     return user
+
+
+def set_role(session: Session, name: str, role: Role | str, *, actor: str) -> User:
+    """Change a user's role (audited); the token stays the same."""
+    try:
+        role = Role(role)
+    except ValueError:
+        raise InvalidInputError(
+            f"unknown role '{role}'; one of: {', '.join(r.value for r in Role)}"
+        ) from None
+    user = get_by_name(session, name)
+    before, user.role = user.role, role.value
+    audit.record(
+        session,
+        actor=actor,
+        action="user.role",
+        target=name,
+        details={"from": before, "to": role.value},
+    )
+    return user

@@ -110,3 +110,16 @@ def test_teams_need_the_invite_code_and_respect_the_size_limit(session: Session)
         teams.create(session, challenge, people[1], "another")
     assert teams.team_of(session, challenge, people[3]) is team
     assert len(teams.members(session, team)) == 5
+
+
+def test_role_change_is_audited(session: Session) -> None:
+    users.create_user(session, name="judge-to-be", role="participant", actor="admin")
+    assert users.set_role(session, "judge-to-be", "judge", actor="admin").role == "judge"
+    event = audit.events(session)[0]
+    assert (event.action, event.target, event.details) == (
+        "user.role",
+        "judge-to-be",
+        {"from": "participant", "to": "judge"},
+    )
+    with pytest.raises(InvalidInputError, match="unknown role"):
+        users.set_role(session, "judge-to-be", "boss", actor="admin")
