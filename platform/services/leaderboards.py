@@ -138,8 +138,11 @@ def to_csv(board_rows: list[Row]) -> str:
 # --- rendered boards, cached ----------------------------------------------------------------
 # A board is recomputed when a submission arrives or is scored, on the reveal, on a final
 # selection made in this process, and at the latest after CACHE_SECONDS (a selection made by
-# another process). Reads under load then cost two indexed aggregates, not a full ranking.
+# another process). Reads under load then cost two indexed aggregates, not a full ranking,
+# and within FRESH_SECONDS of a render no database work at all (a new score shows up at most
+# a second late).
 CACHE_SECONDS = 5.0
+FRESH_SECONDS = 1.0
 _cache: dict[tuple[str, str, str], tuple[tuple[object, ...], float, Rendered]] = {}
 _cache_lock = threading.Lock()
 
@@ -175,6 +178,21 @@ def rendered(
     with _cache_lock:
         _cache[key] = (state, time.monotonic(), result)
     return result
+
+
+def fresh(challenge_id: str, board: Board, fmt: Literal["json", "csv"]) -> Rendered | None:
+    """A board rendered less than FRESH_SECONDS ago, served without touching the database.
+
+    A private board qualifies only if it had been revealed when it was rendered, so a staff
+    member's pre-reveal view can never be handed to anyone else.
+    """
+    with _cache_lock:
+        hit = _cache.get((challenge_id, board, fmt))
+    if hit is None or time.monotonic() - hit[1] >= FRESH_SECONDS:
+        return None
+    if board == "private" and hit[0][-1] is None:
+        return None
+    return hit[2]
 
 
 def invalidate(challenge_id: str) -> None:

@@ -9,8 +9,10 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Body, File, Form, Query, Request, Response, UploadFile, status
 from pydantic import BaseModel
+from starlette.concurrency import run_in_threadpool
 
 from odx.platform.api.deps import ChallengeDep, CurrentUser, SessionDep, SettingsDep, is_staff
+from odx.platform.db.engine import session_scope
 from odx.platform.db.models import Challenge, Submission, utcnow
 from odx.platform.errors import NotFoundError
 from odx.platform.services import audit, challenges, leaderboards, teams, users
@@ -275,25 +277,37 @@ def select_final(
     "/challenges/{challenge_id}/leaderboard",
     summary="Public leaderboard, or private once revealed (format=csv to export)",
 )
-def leaderboard(
-    challenge: ChallengeDep,
-    session: SessionDep,
+async def leaderboard(
+    challenge_id: str,
     request: Request,
     board: Annotated[Literal["public", "private"], Query()] = "public",
     format: Annotated[Literal["json", "csv"], Query()] = "json",
 ) -> Response:
-    if board == "private" and challenge.revealed_at is None:
-        user = _optional_user(request, session)
-        if user is None or not is_staff(user):
-            raise NotFoundError("the private leaderboard has not been revealed yet")
-    result = leaderboards.rendered(session, challenge, board=board, fmt=format)
+    # The hottest read of a challenge: served from memory when rendered a moment ago, else
+    # rendered on a worker thread (database access must not block the event loop).
+    result = leaderboards.fresh(challenge_id, board, format)
+    if result is None:
+        result = await run_in_threadpool(_render_board, request, challenge_id, board, format)
     headers = {"ETag": result.etag, "Cache-Control": "no-cache"}
     if request.headers.get("if-none-match") == result.etag:
         return Response(status_code=304, headers=headers)
     if format == "csv":
-        headers["Content-Disposition"] = f'attachment; filename="{challenge.id}-{board}.csv"'
+        headers["Content-Disposition"] = f'attachment; filename="{challenge_id}-{board}.csv"'
         return Response(result.body, media_type="text/csv; charset=utf-8", headers=headers)
     return Response(result.body, media_type="application/json", headers=headers)
+
+
+def _render_board(
+    request: Request, challenge_id: str, board: leaderboards.Board, fmt: Literal["json", "csv"]
+) -> leaderboards.Rendered:
+    settings = request.app.state.settings
+    with session_scope(settings.resolved_database_url) as session:
+        challenge = challenges.get(session, challenge_id)
+        if board == "private" and challenge.revealed_at is None:
+            user = _optional_user(request, session)
+            if user is None or not is_staff(user):
+                raise NotFoundError("the private leaderboard has not been revealed yet")
+        return leaderboards.rendered(session, challenge, board=board, fmt=fmt)
 
 
 def _optional_user(request: Request, session: SessionDep):  # type: ignore[no-untyped-def]
