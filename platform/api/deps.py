@@ -30,10 +30,14 @@ def _session(settings: SettingsDep) -> Iterator[Session]:
 SessionDep = Annotated[Session, Depends(_session)]
 
 
+def bearer_token(request: Request) -> str | None:
+    """The token of an ``Authorization: Bearer …`` header, if any."""
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    return token.strip() or None if scheme.lower() == "bearer" else None
+
+
 def _current_user(request: Request, session: SessionDep) -> User:
-    header = request.headers.get("authorization", "")
-    scheme, _, token = header.partition(" ")
-    return users.authenticate(session, token.strip() if scheme.lower() == "bearer" else None)
+    return users.authenticate(session, bearer_token(request))
 
 
 CurrentUser = Annotated[User, Depends(_current_user)]

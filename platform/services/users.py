@@ -41,14 +41,18 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def create_user(session: Session, *, name: str, role: Role | str, actor: str) -> tuple[User, str]:
-    """Create a user; returns the row and the token, which is never stored or shown again."""
+def parse_role(role: Role | str) -> Role:
     try:
-        role = Role(role)
+        return Role(role)
     except ValueError:
         raise InvalidInputError(
             f"unknown role '{role}'; one of: {', '.join(r.value for r in Role)}"
         ) from None
+
+
+def create_user(session: Session, *, name: str, role: Role | str, actor: str) -> tuple[User, str]:
+    """Create a user; returns the row and the token, which is never stored or shown again."""
+    role = parse_role(role)
     if not name or len(name) > 64 or not name.replace("-", "").replace("_", "").isalnum():
         raise InvalidInputError("a user name is 1–64 letters, digits, '-' or '_'")
     if session.scalar(select(User).where(User.name == name)) is not None:
@@ -93,12 +97,7 @@ def get_by_name(session: Session, name: str) -> User:
 
 def set_role(session: Session, name: str, role: Role | str, *, actor: str) -> User:
     """Change a user's role (audited); the token stays the same."""
-    try:
-        role = Role(role)
-    except ValueError:
-        raise InvalidInputError(
-            f"unknown role '{role}'; one of: {', '.join(r.value for r in Role)}"
-        ) from None
+    role = parse_role(role)
     user = get_by_name(session, name)
     before, user.role = user.role, role.value
     audit.record(

@@ -9,11 +9,19 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Body, File, Form, Query, Request, Response, UploadFile, status
 from pydantic import BaseModel
+from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
-from odx.platform.api.deps import ChallengeDep, CurrentUser, SessionDep, SettingsDep, is_staff
+from odx.platform.api.deps import (
+    ChallengeDep,
+    CurrentUser,
+    SessionDep,
+    SettingsDep,
+    bearer_token,
+    is_staff,
+)
 from odx.platform.db.engine import session_scope
-from odx.platform.db.models import Challenge, Submission, utcnow
+from odx.platform.db.models import Challenge, Submission, User, utcnow
 from odx.platform.errors import NotFoundError
 from odx.platform.services import audit, challenges, leaderboards, teams, users
 from odx.platform.services import submissions as intake
@@ -310,12 +318,9 @@ def _render_board(
         return leaderboards.rendered(session, challenge, board=board, fmt=fmt)
 
 
-def _optional_user(request: Request, session: SessionDep):  # type: ignore[no-untyped-def]
-    header = request.headers.get("authorization", "")
-    scheme, _, token = header.partition(" ")
-    if scheme.lower() != "bearer" or not token:
-        return None
-    return users.authenticate(session, token.strip())
+def _optional_user(request: Request, session: Session) -> User | None:
+    token = bearer_token(request)
+    return users.authenticate(session, token) if token else None
 
 
 @router.get("/audit", summary="The audit log (organizers)")
