@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import gzip
 import hashlib
 import io
 import json
@@ -159,6 +160,7 @@ def _state(session: Session, challenge: Challenge) -> tuple[object, ...]:
 @dataclass(frozen=True)
 class Rendered:
     body: bytes
+    gzipped: bytes  # compressed once per render, not per request
     etag: str  # lets a browser or client re-ask cheaply (If-None-Match -> 304)
 
 
@@ -174,7 +176,8 @@ def rendered(
     board_rows = rows(session, challenge, board=board)
     text = to_csv(board_rows) if fmt == "csv" else to_json(board_rows, board=board)
     body = text.encode("utf-8")
-    result = Rendered(body, '"' + hashlib.sha256(body).hexdigest()[:32] + '"')
+    digest = hashlib.sha256(body).hexdigest()[:32]
+    result = Rendered(body, gzip.compress(body, compresslevel=6, mtime=0), f'"{digest}"')
     with _cache_lock:
         _cache[key] = (state, time.monotonic(), result)
     return result

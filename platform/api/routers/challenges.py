@@ -296,13 +296,16 @@ async def leaderboard(
     result = leaderboards.fresh(challenge_id, board, format)
     if result is None:
         result = await run_in_threadpool(_render_board, request, challenge_id, board, format)
-    headers = {"ETag": result.etag, "Cache-Control": "no-cache"}
+    headers = {"ETag": result.etag, "Cache-Control": "no-cache", "Vary": "Accept-Encoding"}
     if request.headers.get("if-none-match") == result.etag:
         return Response(status_code=304, headers=headers)
+    body = result.body
+    if "gzip" in request.headers.get("accept-encoding", ""):
+        body, headers["Content-Encoding"] = result.gzipped, "gzip"
     if format == "csv":
         headers["Content-Disposition"] = f'attachment; filename="{challenge_id}-{board}.csv"'
-        return Response(result.body, media_type="text/csv; charset=utf-8", headers=headers)
-    return Response(result.body, media_type="application/json", headers=headers)
+        return Response(body, media_type="text/csv; charset=utf-8", headers=headers)
+    return Response(body, media_type="application/json", headers=headers)
 
 
 def _render_board(
