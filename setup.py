@@ -12,7 +12,21 @@ from setuptools import find_namespace_packages, setup
 
 ROOT = Path(__file__).parent
 FOLDERS = ("platform", "datasets", "scoring", "baselines", "submissions")
-DATA_PATTERNS = ["*.yaml", "*.json", "*.csv", "*.md", "*.j2", "*.ini", "*.mako", "*/*.*", "*/raw/*"]
+DATA_PATTERNS = [
+    "*.yaml",
+    "*.json",
+    "*.csv",
+    "*.md",
+    "*.j2",
+    "*.ini",
+    "*.mako",
+    "*.html",
+    "*.css",
+    "*.js",
+    "*.svg",
+    "*/*.*",
+    "*/raw/*",
+]
 
 
 def _packages() -> tuple[list[str], dict[str, str], dict[str, list[str]]]:

@@ -36,6 +36,14 @@ class Settings(BaseSettings):
     mlflow_tracking_uri: str | None = Field(
         default=None, description="MLflow store; default: a SQLite file inside home."
     )
+    mlflow_ui_url: str = Field(
+        default="http://127.0.0.1:5000",
+        description="Where judges open the MLflow UI (the judge page links runs there).",
+    )
+    secure_cookies: bool | None = Field(
+        default=None,
+        description="Mark the sign-in cookie Secure; default: when the request came over https.",
+    )
     job_timeout_seconds: int = Field(
         default=600, ge=10, description="A job not finished by then is re-queued (worker died)."
     )

@@ -158,3 +158,24 @@ def private_leaderboard(
             )
         chosen.append((best, team))
     return _board(chosen, "private", greater_is_better=greater_is_better)
+
+
+def best_over_time(
+    entries: Iterable[Entry], *, greater_is_better: bool, include_baselines: bool = False
+) -> list[tuple[datetime, float]]:
+    """The leading public score after each submission that improved it (for the chart).
+
+    >>> from datetime import datetime as dt
+    >>> entries = [Entry("a", "1", dt(2026, 1, 1), 0.5), Entry("b", "2", dt(2026, 1, 3), 0.4),
+    ...            Entry("b", "3", dt(2026, 1, 2), 0.7), Entry("a", "4", dt(2026, 1, 4), None)]
+    >>> [(t.day, s) for t, s in best_over_time(entries, greater_is_better=True)]
+    [(1, 0.5), (2, 0.7)]
+    """
+    points: list[tuple[datetime, float]] = []
+    for entry in sorted(entries, key=lambda e: e.submitted_at):
+        if not _valid(entry.public) or (entry.is_baseline and not include_baselines):
+            continue
+        score = float(entry.public)  # type: ignore[arg-type]
+        if not points or (score > points[-1][1] if greater_is_better else score < points[-1][1]):
+            points.append((entry.submitted_at, score))
+    return points

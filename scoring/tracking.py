@@ -82,6 +82,20 @@ def experiment_for(tracking_uri: str, challenge_id: str, artifact_root: Path) ->
     return _experiment(_client(tracking_uri), challenge_id, artifact_root)
 
 
+def existing_experiment_id(tracking_uri: str, challenge_id: str) -> str | None:
+    """The challenge's experiment id, or None if it has none yet or MLflow cannot be read."""
+    try:
+        experiment = _client(tracking_uri).get_experiment_by_name(f"odx/{challenge_id}")
+    except Exception:  # an unreachable tracking server must not break the judge's page
+        return None
+    return experiment.experiment_id if experiment is not None else None
+
+
+def run_url(ui_url: str, experiment_id: str, run_id: str) -> str:
+    """Where a run opens in the MLflow UI."""
+    return f"{ui_url.rstrip('/')}/#/experiments/{experiment_id}/runs/{run_id}"
+
+
 def _experiment(client: MlflowClient, challenge_id: str, artifact_root: Path) -> str:
     """Get or create the challenge's experiment; a concurrent creator's experiment is reused."""
     from mlflow.exceptions import MlflowException

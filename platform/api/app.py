@@ -11,6 +11,8 @@ from odx.platform.api import problems
 from odx.platform.api.routers import challenges, datasets
 from odx.platform.services.datasets import prepare_storage
 from odx.platform.settings import Settings, get_settings
+from odx.platform.web import install as install_pages
+from odx.platform.web.errors import error_page
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -42,9 +44,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.worker = None
-    problems.install(app)
+    problems.install(app, html=error_page)
     app.include_router(datasets.router)
     app.include_router(challenges.router)
+
+    install_pages(app)
 
     @app.get("/healthz", tags=["meta"], summary="Liveness check")
     def healthz() -> dict[str, str]:

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from odx.platform.errors import OdxError
@@ -30,22 +31,35 @@ def problem(
     return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON)
 
 
-def install(app: FastAPI) -> None:
-    """Register the handlers that turn every failure into a problem body."""
+# A page renderer for browsers: (request, status, code, detail) -> a response, or None when
+# the request wants JSON. Supplied by the web layer, so the API does not depend on it.
+HtmlRenderer = Callable[[Request, int, str, str], Response | None]
+
+
+def install(app: FastAPI, html: HtmlRenderer | None = None) -> None:
+    """Register the handlers that turn every failure into a problem body (or, for a browser
+    asking for a page, into an error page)."""
+
+    def as_page(request: Request, status: int, code: str, detail: str) -> Response | None:
+        return html(request, status, code, detail) if html is not None else None
 
     @app.exception_handler(OdxError)
-    async def _odx(request: Request, exc: OdxError) -> JSONResponse:
+    async def _odx(request: Request, exc: OdxError) -> Response:
+        if (page := as_page(request, exc.status, exc.code, exc.detail)) is not None:
+            return page
         return JSONResponse(
             exc.to_problem(request.url.path), status_code=exc.status, media_type=PROBLEM_JSON
         )
 
     @app.exception_handler(RequestValidationError)
-    async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
+    async def _invalid(request: Request, exc: RequestValidationError) -> Response:
         errors = [
             {"location": ".".join(str(p) for p in e["loc"]), "message": e["msg"]}
             for e in exc.errors()
         ]
         detail = "; ".join(f"{e['location']}: {e['message']}" for e in errors)
+        if (page := as_page(request, 422, "invalid_request", detail)) is not None:
+            return page
         return problem(
             422,
             "Invalid request",
@@ -56,11 +70,14 @@ def install(app: FastAPI) -> None:
         )
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def _http(request: Request, exc: StarletteHTTPException) -> Response:
         title = {404: "Not found", 405: "Method not allowed"}.get(exc.status_code, "HTTP error")
         detail = exc.detail if isinstance(exc.detail, str) else title
         if exc.status_code == 404:
             detail = f"nothing at {request.url.path}"
+        code = f"http_{exc.status_code}"
+        if (page := as_page(request, exc.status_code, code, detail)) is not None:
+            return page
         return problem(
             exc.status_code,
             title,
@@ -70,8 +87,10 @@ def install(app: FastAPI) -> None:
         )
 
     @app.exception_handler(Exception)
-    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+    async def _unexpected(request: Request, exc: Exception) -> Response:
         log.exception("unexpected error on %s", request.url.path)
+        if (page := as_page(request, 500, "internal_error", "")) is not None:
+            return page
         return problem(
             500,
             "Internal error",

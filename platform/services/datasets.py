@@ -242,3 +242,24 @@ def unpublished(settings: Settings, session: Session) -> list[str]:
     """Catalogue datasets without any published version (for the organizer's overview)."""
     published = {row.dataset_id for row in list_versions(session)}
     return sorted(set(catalogue(search_dirs(settings))) - published)
+
+
+def catalogue_ids(settings: Settings) -> list[str]:
+    """Every dataset an organizer can publish: shipped ones and those under ``home/catalog``."""
+    return sorted(catalogue(search_dirs(settings)))
+
+
+def latest_quality_runs(session: Session) -> dict[str, QualityRun]:
+    """The most recent quality-gate run of each dataset, passed or not."""
+    latest: dict[str, QualityRun] = {}
+    for run in session.scalars(select(QualityRun).order_by(QualityRun.id)):
+        latest[run.dataset_id] = run
+    return latest
+
+
+def quality_run_report(settings: Settings, session: Session, run_id: int) -> Path:
+    """The HTML report a quality-gate run left (organizers only: it is not redacted)."""
+    run = session.get(QualityRun, run_id)
+    if run is None:
+        raise NotFoundError(f"no quality run {run_id}")
+    return settings.reports_root / run.report_dir / "report.html"

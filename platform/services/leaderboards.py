@@ -10,6 +10,7 @@ import json
 import threading
 import time
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Literal
 
 from sqlalchemy import func, or_, select
@@ -18,7 +19,13 @@ from sqlalchemy.orm import Session
 from odx.platform.db.models import Challenge, Submission, Team, User
 from odx.platform.errors import ConflictError
 from odx.platform.services.challenges import spec_of
-from odx.scoring.leaderboard import Entry, Row, private_leaderboard, public_leaderboard
+from odx.scoring.leaderboard import (
+    Entry,
+    Row,
+    best_over_time,
+    private_leaderboard,
+    public_leaderboard,
+)
 
 Board = Literal["public", "private"]
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -99,7 +106,7 @@ def rows(session: Session, challenge: Challenge, *, board: Board) -> list[Row]:
     )
 
 
-def _row_dict(row: Row) -> dict[str, object]:
+def row_dict(row: Row) -> dict[str, object]:
     return {
         "rank": row.rank,
         "team": row.team,
@@ -114,7 +121,7 @@ def _row_dict(row: Row) -> dict[str, object]:
 
 def to_json(board_rows: list[Row], *, board: Board) -> str:
     return json.dumps(
-        {"board": board, "rows": [_row_dict(r) for r in board_rows]}, ensure_ascii=False
+        {"board": board, "rows": [row_dict(r) for r in board_rows]}, ensure_ascii=False
     )
 
 
@@ -131,7 +138,7 @@ def to_csv(board_rows: list[Row]) -> str:
     fields = ["rank", "team", "score", "low", "high", "entries", "last_submitted_at", "is_baseline"]
     writer.writerow(fields)
     for row in board_rows:
-        data = _row_dict(row)
+        data = row_dict(row)
         writer.writerow([safe_cell(data[f]) for f in fields])
     return buffer.getvalue()
 
@@ -202,3 +209,9 @@ def invalidate(challenge_id: str) -> None:
     with _cache_lock:
         for key in [k for k in _cache if k[0] == challenge_id]:
             del _cache[key]
+
+
+def progress(session: Session, challenge: Challenge) -> list[tuple[datetime, float]]:
+    """The best public score over time among participants, for the leaderboard chart."""
+    spec = spec_of(challenge)
+    return best_over_time(_entries(session, challenge), greater_is_better=spec.greater_is_better)

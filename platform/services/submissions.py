@@ -10,6 +10,7 @@ from __future__ import annotations
 import threading
 import uuid
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import func, select
@@ -65,6 +66,42 @@ def _counts(
     )
 
 
+@dataclass(frozen=True)
+class Quota:
+    """What a team has left today, for the submit page (the intake enforces the same rules)."""
+
+    used_today: int
+    daily: int
+    used_total: int
+    total: int | None
+    invalid_today: int
+    invalid_daily: int
+    resets_at: datetime
+
+    @property
+    def remaining_today(self) -> int:
+        left = self.daily - self.used_today
+        if self.total is not None:
+            left = min(left, self.total - self.used_total)
+        return max(left, 0)
+
+
+def quota(session: Session, challenge: Challenge, team: Team, now: datetime) -> Quota:
+    spec = spec_of(challenge)
+    day_start, day_end = spec.day_bounds(now)
+    today, total, invalid = _counts(session, challenge, team, day_start)
+    limits = spec.limits
+    return Quota(
+        used_today=today,
+        daily=limits.daily_submissions,
+        used_total=total,
+        total=limits.total_submissions,
+        invalid_today=invalid,
+        invalid_daily=limits.daily_failed_submissions,
+        resets_at=day_end,
+    )
+
+
 def check_can_submit(session: Session, challenge: Challenge, team: Team, now: datetime) -> str:
     """Raise unless the team may submit now; returns the open phase's name."""
     spec = spec_of(challenge)
@@ -73,22 +110,20 @@ def check_can_submit(session: Session, challenge: Challenge, team: Team, now: da
         raise SubmissionClosedError(f"'{challenge.id}' is not accepting submissions now")
     if team.is_baseline:
         return phase.name
-    day_start, day_end = spec.day_bounds(now)
-    today, total, invalid = _counts(session, challenge, team, day_start)
-    limits = spec.limits
-    resets = day_end.strftime("%Y-%m-%d %H:%M %Z")
-    if today >= limits.daily_submissions:
+    left = quota(session, challenge, team, now)
+    resets = left.resets_at.strftime("%Y-%m-%d %H:%M %Z")
+    if left.used_today >= left.daily:
         raise SubmissionLimitError(
-            f"your team has used its {limits.daily_submissions} submissions for today; "
+            f"your team has used its {left.daily} submissions for today; "
             f"the quota resets at {resets}"
         )
-    if limits.total_submissions is not None and total >= limits.total_submissions:
+    if left.total is not None and left.used_total >= left.total:
         raise SubmissionLimitError(
-            f"your team has used all {limits.total_submissions} submissions of this challenge"
+            f"your team has used all {left.total} submissions of this challenge"
         )
-    if invalid >= limits.daily_failed_submissions:
+    if left.invalid_today >= left.invalid_daily:
         raise SubmissionLimitError(
-            f"your team sent {invalid} invalid files today, the most allowed; "
+            f"your team sent {left.invalid_today} invalid files today, the most allowed; "
             f"check files with the sample submission and try again after {resets}"
         )
     return phase.name
@@ -145,3 +180,31 @@ def of_team(session: Session, challenge: Challenge, team: Team) -> list[Submissi
             .order_by(Submission.created_at.desc())
         )
     )
+
+
+def visible_to(session: Session, submission_id: str, user: User, *, staff: bool) -> Submission:
+    """A submission its own team (or staff) may see; others get the same 'no such submission'
+    as for an unknown id, so ids of other teams cannot be probed."""
+    submission = get(session, submission_id)
+    if staff:
+        return submission
+    challenge = session.get(Challenge, submission.challenge_id)
+    team = teams.team_of(session, challenge, user) if challenge else None
+    if team is None or team.id != submission.team_id:
+        raise UnknownSubmissionError(f"no submission '{submission_id}'")
+    return submission
+
+
+def counts_by_challenge(session: Session) -> dict[str, int]:
+    """Submissions per challenge id, for the organizer's overview."""
+    query = select(Submission.challenge_id, func.count()).group_by(Submission.challenge_id)
+    return {challenge_id: count for challenge_id, count in session.execute(query)}
+
+
+def counts_by_team(session: Session, challenge: Challenge) -> dict[int, int]:
+    query = (
+        select(Submission.team_id, func.count())
+        .where(Submission.challenge_id == challenge.id)
+        .group_by(Submission.team_id)
+    )
+    return {team_id: count for team_id, count in session.execute(query)}

@@ -95,3 +95,19 @@ def members(session: Session, team: Team) -> list[str]:
             .order_by(User.name)
         )
     )
+
+
+def counts(session: Session) -> dict[str, int]:
+    """Participant teams per challenge id (baseline teams are not counted)."""
+    query = (
+        select(Team.challenge_id, func.count())
+        .where(Team.is_baseline.is_(False))
+        .group_by(Team.challenge_id)
+    )
+    return {challenge_id: count for challenge_id, count in session.execute(query)}
+
+
+def all_of(session: Session, challenge: Challenge) -> list[Team]:
+    return list(
+        session.scalars(select(Team).where(Team.challenge_id == challenge.id).order_by(Team.name))
+    )

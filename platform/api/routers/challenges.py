@@ -246,14 +246,7 @@ def list_submissions(
 
 
 def _visible(session: SessionDep, submission_id: str, user: CurrentUser) -> Submission:
-    submission = intake.get(session, submission_id)
-    if is_staff(user):
-        return submission
-    challenge = challenges.get(session, submission.challenge_id)
-    team = teams.team_of(session, challenge, user)
-    if team is None or team.id != submission.team_id:
-        raise intake.UnknownSubmissionError(f"no submission '{submission_id}'")  # no oracle
-    return submission
+    return intake.visible_to(session, submission_id, user, staff=is_staff(user))
 
 
 @router.get("/submissions/{submission_id}", response_model=SubmissionStaff | SubmissionPublic)

@@ -1,0 +1,20 @@
+"""Server-rendered pages in Korean and English over the same services as the JSON API."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
+STATIC = Path(__file__).with_name("static")
+
+
+def install(app: FastAPI) -> None:
+    """Mount the pages and their static files on the app."""
+    from odx.platform.web.routes import participant, public, staff
+
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    app.include_router(public.router)
+    app.include_router(participant.router)
+    app.include_router(staff.router)

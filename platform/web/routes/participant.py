@@ -1,0 +1,208 @@
+"""Signing in and out, teams, uploading predictions and following them until scored.
+
+Uploads work without JavaScript (the form posts and the browser lands on the submissions
+tab); with it, the page posts in the background and shows the result in place.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, File, Form, Request, UploadFile
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+
+from odx.platform.api.deps import ChallengeDep, SessionDep, SettingsDep, is_staff
+from odx.platform.db.models import utcnow
+from odx.platform.services import challenges, sessions, teams
+from odx.platform.services import submissions as intake
+from odx.platform.services.leaderboards import select_final
+from odx.platform.services.users import AuthenticationError
+from odx.platform.web import security, views
+from odx.platform.web.context import PageDep
+from odx.platform.web.routes.public import challenge_page
+
+router = APIRouter(include_in_schema=False)
+CHUNK = 1 << 20
+CsrfField = Annotated[str, Form(alias=security.CSRF_FIELD)]
+
+
+@router.get("/signin", response_class=HTMLResponse)
+def signin_form(page: PageDep, request: Request, next: str | None = None) -> HTMLResponse:
+    token = security.anonymous_token(request)
+    response = page.render("signin.html", next=security.safe_next(next), csrf_token=token)
+    security.remember_anonymous(request, response, token)
+    return response
+
+
+@router.post("/signin")
+def signin(
+    page: PageDep,
+    request: Request,
+    session: SessionDep,
+    token: Annotated[str, Form(max_length=200)],
+    csrf: CsrfField = "",
+    next: Annotated[str, Form()] = "/",
+) -> Response:
+    security.check_csrf(request, csrf, None)
+    target = security.safe_next(next)
+    try:
+        cookie, _ = sessions.create(session, token)
+    except AuthenticationError:
+        response = page.render(
+            "signin.html",
+            status=401,
+            next=target,
+            csrf_token=request.cookies.get(security.CSRF_COOKIE, ""),
+            error=page.t("signin.bad_token"),
+        )
+        return response
+    response = RedirectResponse(target, status_code=303)
+    security.set_session_cookie(request, response, cookie)
+    return response
+
+
+@router.post("/signout")
+def signout(page: PageDep, request: Request, session: SessionDep, csrf: CsrfField = "") -> Response:
+    security.check_csrf(request, csrf, page.signed)
+    sessions.end(session, request.cookies.get(security.SESSION_COOKIE))
+    response = RedirectResponse("/", status_code=303)
+    security.clear_session_cookie(request, response)
+    return response
+
+
+@router.get("/challenges/{challenge_id}/submit", response_class=HTMLResponse)
+def submit_page(page: PageDep, session: SessionDep, challenge: ChallengeDep) -> HTMLResponse:
+    user = page.require()
+    team = teams.team_of(session, challenge, user)
+    quota = intake.quota(session, challenge, team, utcnow()) if team else None
+    members = teams.members(session, team) if team else []
+    return challenge_page(
+        page, session, challenge, "submit", "challenge/submit.html", quota=quota, members=members
+    )
+
+
+@router.post("/challenges/{challenge_id}/teams", response_class=HTMLResponse)
+def create_team(
+    page: PageDep,
+    request: Request,
+    session: SessionDep,
+    challenge: ChallengeDep,
+    name: Annotated[str, Form(max_length=100)],
+    csrf: CsrfField = "",
+) -> HTMLResponse:
+    user = page.require()
+    security.check_csrf(request, csrf, page.signed)
+    team, invite = teams.create(session, challenge, user, name)
+    quota = intake.quota(session, challenge, team, utcnow())
+    return challenge_page(
+        page,
+        session,
+        challenge,
+        "submit",
+        "challenge/submit.html",
+        quota=quota,
+        members=teams.members(session, team),
+        invite=invite,
+    )
+
+
+@router.post("/challenges/{challenge_id}/teams/join")
+def join_team(
+    page: PageDep,
+    request: Request,
+    session: SessionDep,
+    challenge: ChallengeDep,
+    name: Annotated[str, Form(max_length=100)],
+    invite_code: Annotated[str, Form(max_length=100)],
+    csrf: CsrfField = "",
+) -> RedirectResponse:
+    user = page.require()
+    security.check_csrf(request, csrf, page.signed)
+    teams.join(session, challenge, user, name, invite_code)
+    return RedirectResponse(f"/challenges/{challenge.id}/submit", status_code=303)
+
+
+@router.post("/challenges/{challenge_id}/submit")
+def upload(
+    page: PageDep,
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    challenge: ChallengeDep,
+    file: Annotated[UploadFile, File()],
+    message: Annotated[str, Form(max_length=500)] = "",
+    csrf: CsrfField = "",
+) -> Response:
+    user = page.require()
+    security.check_csrf(request, csrf, page.signed)
+
+    def chunks():  # type: ignore[no-untyped-def]
+        while chunk := file.file.read(CHUNK):
+            yield chunk
+
+    submission = intake.accept(
+        session, settings, challenge, user, chunks(), file_name=file.filename or "", message=message
+    )
+    worker = getattr(request.app.state, "worker", None)
+    if worker is not None:
+        worker.wake()
+    if "application/json" in request.headers.get("accept", ""):
+        team = teams.require_team(session, challenge, user)
+        left = intake.quota(session, challenge, team, utcnow())
+        return JSONResponse(
+            {
+                "id": submission.id,
+                "status_url": f"/submissions/{submission.id}/status",
+                "remaining_today": left.remaining_today,
+            },
+            status_code=202,
+        )
+    return RedirectResponse(f"/challenges/{challenge.id}/submissions", status_code=303)
+
+
+@router.get("/submissions/{submission_id}/status", response_class=HTMLResponse)
+def submission_status(page: PageDep, session: SessionDep, submission_id: str) -> HTMLResponse:
+    """A fragment the submit page polls until the submission is scored or has failed."""
+    user = page.require()
+    submission = intake.visible_to(session, submission_id, user, staff=is_staff(user))
+    challenge = challenges.get(session, submission.challenge_id)
+    return page.render(
+        "partials/submission_result.html",
+        submission=submission,
+        problems=views.problems_of(submission),
+        timezone=challenge.spec["timezone"],
+    )
+
+
+@router.get("/challenges/{challenge_id}/submissions", response_class=HTMLResponse)
+def my_submissions(page: PageDep, session: SessionDep, challenge: ChallengeDep) -> HTMLResponse:
+    user = page.require()
+    team = teams.team_of(session, challenge, user)
+    rows = intake.of_team(session, challenge, team) if team else []
+    return challenge_page(
+        page,
+        session,
+        challenge,
+        "submissions",
+        "challenge/submissions.html",
+        submissions=rows,
+        problems_of=views.problems_of,
+    )
+
+
+@router.post("/submissions/{submission_id}/select")
+def toggle_final(
+    page: PageDep,
+    request: Request,
+    session: SessionDep,
+    submission_id: str,
+    selected: Annotated[bool, Form()],
+    csrf: CsrfField = "",
+) -> RedirectResponse:
+    user = page.require()
+    security.check_csrf(request, csrf, page.signed)
+    submission = intake.visible_to(session, submission_id, user, staff=False)
+    select_final(session, submission, selected)
+    return RedirectResponse(
+        f"/challenges/{submission.challenge_id}/submissions#s-{submission.id}", status_code=303
+    )

@@ -1,0 +1,75 @@
+// Progressive enhancement only: every form also works without this script.
+(function () {
+  "use strict";
+
+  // Forms that ask before doing something that cannot be undone (close, reveal).
+  document.querySelectorAll("form[data-confirm]").forEach(function (form) {
+    form.addEventListener("submit", function (event) {
+      if (!window.confirm(form.dataset.confirm)) event.preventDefault();
+    });
+  });
+
+  // The submit tab: upload in the background, then follow the submission until it is
+  // scored or has failed, showing the result in place.
+  var form = document.getElementById("upload-form");
+  var result = document.getElementById("upload-result");
+  if (!form || !result) return;
+
+  function show(html) { result.innerHTML = html; }
+  function text(message) {
+    var p = document.createElement("p");
+    p.className = "error";
+    p.textContent = message;
+    result.replaceChildren(p);
+  }
+
+  function follow(url, delay) {
+    fetch(url, { headers: { Accept: "text/html" }, credentials: "same-origin" })
+      .then(function (response) { return response.text(); })
+      .then(function (html) {
+        show(html);
+        var box = result.querySelector("[data-final]");
+        if (!box || box.dataset.final !== "true") {
+          window.setTimeout(function () { follow(url, Math.min(delay * 1.5, 3000)); }, delay);
+        }
+      })
+      .catch(function () {
+        window.setTimeout(function () { follow(url, 3000); }, 3000);
+      });
+  }
+
+  form.addEventListener("submit", function (event) {
+    event.preventDefault();
+    var button = form.querySelector("button[type=submit]");
+    button.disabled = true;
+    var data = new FormData(form);
+    fetch(form.action, {
+      method: "POST",
+      body: data,
+      credentials: "same-origin",
+      headers: { Accept: "application/json", "X-CSRF-Token": data.get("csrf_token") },
+    })
+      .then(function (response) {
+        return response.json().then(function (body) { return { ok: response.ok, body: body }; });
+      })
+      .then(function (answer) {
+        button.disabled = false;
+        if (!answer.ok) {
+          text(form.dataset.errorPrefix + " " + (answer.body.detail || answer.body.title));
+          return;
+        }
+        form.reset();
+        var quota = document.getElementById("quota");
+        if (quota && form.dataset.quotaTemplate) {
+          quota.firstChild.textContent =
+            form.dataset.quotaTemplate.replace("{left}", answer.body.remaining_today) + " ";
+          if (answer.body.remaining_today === 0) button.disabled = true;
+        }
+        follow(answer.body.status_url, 500);
+      })
+      .catch(function () {
+        button.disabled = false;
+        text(form.dataset.errorPrefix);
+      });
+  });
+})();

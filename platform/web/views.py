@@ -1,0 +1,70 @@
+"""Plain values the templates show, built from rows and specs (templates hold no rules)."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Literal
+
+from odx.platform.challenges.spec import ChallengeSpec
+from odx.platform.db.models import Challenge, Submission
+from odx.platform.services.challenges import spec_of
+from odx.platform.web.i18n import Lang, pick
+
+Status = Literal["open", "upcoming", "closed"]
+
+
+@dataclass(frozen=True)
+class ChallengeCard:
+    id: str
+    title: str
+    description: str
+    status: Status
+    phase_title: str
+    start: datetime
+    end: datetime
+    timezone: str
+    teams: int
+    days: int | None  # days left when open, days until the start when upcoming
+    spec: ChallengeSpec
+    revealed: bool
+
+
+def status_of(challenge: Challenge, spec: ChallengeSpec, now: datetime) -> Status:
+    if challenge.closed_at is not None or now >= spec.phases[-1].end:
+        return "closed"
+    return "open" if spec.phase_at(now) is not None else "upcoming"
+
+
+def card(challenge: Challenge, lang: Lang, teams: int, now: datetime) -> ChallengeCard:
+    spec = spec_of(challenge)
+    status = status_of(challenge, spec, now)
+    if status == "open":
+        phase = spec.phase_at(now)
+        assert phase is not None
+        days: int | None = math.ceil((phase.end - now).total_seconds() / 86400)
+    elif status == "upcoming":
+        phase = next(p for p in spec.phases if p.start > now)
+        days = math.ceil((phase.start - now).total_seconds() / 86400)
+    else:
+        phase, days = spec.phases[-1], None
+    return ChallengeCard(
+        id=spec.id,
+        title=pick(lang, spec.title.ko, spec.title.en),
+        description=pick(lang, spec.description.ko, spec.description.en),
+        status=status,
+        phase_title=pick(lang, phase.title.ko, phase.title.en),
+        start=phase.start,
+        end=phase.end,
+        timezone=spec.timezone,
+        teams=teams,
+        days=days,
+        spec=spec,
+        revealed=challenge.revealed_at is not None,
+    )
+
+
+def problems_of(submission: Submission) -> list[dict[str, Any]]:
+    """The validation problems stored with a failed submission (never label values)."""
+    return list(submission.problems or [])
