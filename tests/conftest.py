@@ -20,3 +20,12 @@ def make_dataset(tmp_path: Path) -> DatasetFactory:
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
     return Settings(home=tmp_path / "home", progress=False)
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Tell reviewers where the browser tests left their screenshots."""
+    from web.browser import SCREENSHOTS
+
+    shots = sorted(SCREENSHOTS.glob("*.png")) if SCREENSHOTS.is_dir() else []
+    if shots:
+        terminalreporter.write_line(f"screenshots of the pages ({len(shots)}): {SCREENSHOTS}")

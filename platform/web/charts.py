@@ -4,6 +4,7 @@ allow, readable by screen readers through their title and description."""
 from __future__ import annotations
 
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from markupsafe import Markup, escape
 
@@ -62,6 +63,7 @@ def progress_chart(
     until: datetime,
     title: str,
     description: str,
+    zone: str = "Asia/Seoul",
     fmt: str = "{:.4f}",
     width: int = 640,
     height: int = 220,
@@ -86,7 +88,7 @@ def progress_chart(
         path += f" H{x(moment)} V{y(value)}"
     path += f" H{left + plot_w}"
     dots = "".join(f'<circle cx="{x(m)}" cy="{y(v)}" r="3" class="chart-dot"/>' for m, v in points)
-    first, last = points[0][0].strftime("%Y-%m-%d"), until.strftime("%Y-%m-%d")
+    first, last = (m.astimezone(ZoneInfo(zone)).strftime("%Y-%m-%d") for m in (points[0][0], until))
     return Markup(
         f'<svg class="chart" viewBox="0 0 {width} {height}" role="img" '
         f'aria-labelledby="chart-title chart-desc">'

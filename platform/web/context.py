@@ -60,9 +60,20 @@ def score(value: float | None, digits: int = 4) -> str:
     return "—" if value is None else f"{value:.{digits}f}"
 
 
+# Table alignment becomes classes: the CSP allows no inline style attributes.
+_ALIGN = {
+    ' style="text-align:right"': ' class="num"',
+    ' style="text-align:center"': ' class="center"',
+    ' style="text-align:left"': "",
+}
+
+
 def markdown(text: str) -> Markup:
     """Markdown to HTML with raw HTML disabled, so a data card cannot inject markup."""
-    return Markup(_markdown.render(text))
+    html = _markdown.render(text)
+    for style, replacement in _ALIGN.items():
+        html = html.replace(style, replacement)
+    return Markup(html)
 
 
 templates = Jinja2Templates(directory=str(TEMPLATES))

@@ -6,28 +6,19 @@ from __future__ import annotations
 import gzip
 import io
 import os
-import socket
 import subprocess
 import sys
-import threading
 import time
 import zipfile
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pandas as pd
 import pytest
-import uvicorn
-import yaml
 
-from odx.platform.api.app import create_app
-from odx.platform.challenges.catalog import SHIPPED_CHALLENGES
-from odx.platform.db.engine import session_scope
-from odx.platform.services import challenges, users
-from odx.platform.services import datasets as dataset_service
+from live import create_users, open_shipped_challenge, serving
 from odx.platform.settings import Settings
 
 CHALLENGE = "market-store-count-2026"
@@ -38,41 +29,26 @@ def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any
     """A running server with the market dataset published and its challenge open today."""
     root = tmp_path_factory.mktemp("flow")
     settings = Settings(home=root / "home", progress=False, workers=2)
-    dataset_service.publish(settings, "market-store-count")
-    definition = yaml.safe_load((SHIPPED_CHALLENGES / f"{CHALLENGE}.yaml").read_text("utf-8"))
-    now = datetime.now(UTC)
-    definition["phases"][0] |= {
-        "start": (now - timedelta(days=1)).isoformat(),
-        "end": (now + timedelta(days=30)).isoformat(),
-    }
-    definition["limits"] |= {"daily_submissions": 4, "daily_failed_submissions": 3}
-    path = root / "challenge.yaml"
-    path.write_text(yaml.safe_dump(definition, allow_unicode=True), encoding="utf-8")
-    tokens: dict[str, str] = {}
-    with session_scope(settings.resolved_database_url) as session:
-        challenges.register(session, path, actor="test")
-        for name, role in (
-            ("org", "organizer"),
-            ("judge", "judge"),
-            ("kim", "participant"),
-            ("lee", "participant"),
-            ("park", "participant"),
-            ("choi", "participant"),
-        ):
-            tokens[name] = users.create_user(session, name=name, role=role, actor="test")[1]
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    server = uvicorn.Server(
-        uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="error")
+    open_shipped_challenge(
+        settings,
+        CHALLENGE,
+        "market-store-count",
+        daily_submissions=4,
+        daily_failed_submissions=3,
     )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    while not server.started:
-        time.sleep(0.05)
-    yield {"url": f"http://127.0.0.1:{port}", "tokens": tokens, "settings": settings}
-    server.should_exit = True
-    thread.join(timeout=30)
+    tokens = create_users(
+        settings,
+        {
+            "org": "organizer",
+            "judge": "judge",
+            "kim": "participant",
+            "lee": "participant",
+            "park": "participant",
+            "choi": "participant",
+        },
+    )
+    with serving(settings) as url:
+        yield {"url": url, "tokens": tokens, "settings": settings}
 
 
 def client(platform: dict[str, Any], who: str | None) -> httpx.Client:

@@ -113,6 +113,7 @@ def leaderboard(
     chart = charts.progress_chart(
         points,
         until=min(utcnow(), spec.phases[-1].end),
+        zone=spec.timezone,
         title=page.t("board.chart_title"),
         description=page.t(
             "board.chart_desc",

@@ -23,9 +23,53 @@
     result.replaceChildren(p);
   }
 
+  // Poll the submission's status fragment, slowing down gently; give up after a few
+  // failed polls in a row (the submissions tab still shows the outcome).
+  function follow(url, delay, failures) {
+    fetch(url, { headers: { Accept: "text/html" }, credentials: "same-origin" })
+      .then(function (response) {
+        if (!response.ok || response.redirected) throw new Error(String(response.status));
+        return response.text();
+      })
+      .then(function (html) {
+        show(html);
+        var box = result.querySelector("[data-final]");
+        if (!box || box.dataset.final !== "true") {
+          window.setTimeout(function () { follow(url, Math.min(delay * 1.5, 3000), 0); }, delay);
+        }
+      })
+      .catch(function () {
+        if (failures < 5) {
+          window.setTimeout(function () { follow(url, 3000, failures + 1); }, 3000);
+        }
+      });
+  }
+
+  form.addEventListener("submit", function (event) {
+      if (!window.confirm(form.dataset.confirm)) event.preventDefault();
+    });
+  });
+
+  // The submit tab: upload in the background, then follow the submission until it is
+  // scored or has failed, showing the result in place.
+  var form = document.getElementById("upload-form");
+  var result = document.getElementById("upload-result");
+  if (!form || !result) return;
+
+  function show(html) { result.innerHTML = html; }
+  function text(message) {
+    var p = document.createElement("p");
+    p.className = "error";
+    p.textContent = message;
+    result.replaceChildren(p);
+  }
+
   function follow(url, delay) {
     fetch(url, { headers: { Accept: "text/html" }, credentials: "same-origin" })
-      .then(function (response) { return response.text(); })
+      .then(function (response) {
+        if (!response.ok) throw new Error(String(response.status));
+        return response.text();
+      })
       .then(function (html) {
         show(html);
         var box = result.querySelector("[data-final]");
@@ -65,7 +109,7 @@
             form.dataset.quotaTemplate.replace("{left}", answer.body.remaining_today) + " ";
           if (answer.body.remaining_today === 0) button.disabled = true;
         }
-        follow(answer.body.status_url, 500);
+        follow(answer.body.status_url, 500, 0);
       })
       .catch(function () {
         button.disabled = false;

@@ -1,0 +1,91 @@
+"""A real platform for end-to-end tests: a shipped challenge opened today, served by uvicorn
+on a free localhost port in a background thread (the same app ``odx serve`` runs)."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import uvicorn
+import yaml
+
+from odx.platform.api.app import create_app
+from odx.platform.challenges.catalog import SHIPPED_CHALLENGES
+from odx.platform.db.engine import session_scope
+from odx.platform.services import challenges, users
+from odx.platform.services import datasets as dataset_service
+from odx.platform.settings import Settings
+
+CHALLENGE = "market-store-count-2026"
+
+
+@dataclass(frozen=True)
+class Site:
+    """A running platform: its URL, its users' tokens and its settings."""
+
+    url: str
+    tokens: dict[str, str]
+    settings: Settings
+
+    @property
+    def public_dir(self) -> Path:
+        return next(self.settings.public_root.glob("market-store-count/*"))
+
+
+def open_shipped_challenge(
+    settings: Settings, challenge_id: str, dataset_id: str, **limits: Any
+) -> None:
+    """Publish the dataset and register the shipped challenge with its phase open today."""
+    dataset_service.publish(settings, dataset_id)
+    definition = yaml.safe_load((SHIPPED_CHALLENGES / f"{challenge_id}.yaml").read_text("utf-8"))
+    now = datetime.now(UTC)
+    definition["phases"] = [
+        definition["phases"][0]
+        | {
+            "start": (now - timedelta(days=1)).isoformat(),
+            "end": (now + timedelta(days=30)).isoformat(),
+        }
+    ]
+    definition["limits"] |= limits
+    path = Path(settings.resolved_home) / f"{challenge_id}.yaml"
+    path.write_text(yaml.safe_dump(definition, allow_unicode=True), encoding="utf-8")
+    with session_scope(settings.resolved_database_url) as session:
+        challenges.register(session, path, actor="test")
+
+
+def create_users(settings: Settings, accounts: dict[str, str]) -> dict[str, str]:
+    """Users by name -> role; returns their tokens."""
+    with session_scope(settings.resolved_database_url) as session:
+        return {
+            name: users.create_user(session, name=name, role=role, actor="test")[1]
+            for name, role in accounts.items()
+        }
+
+
+@contextmanager
+def serving(settings: Settings) -> Iterator[str]:
+    """Run the app on a free port until the block ends; yields its base URL."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    server = uvicorn.Server(
+        uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="error")
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    while not server.started:
+        if not thread.is_alive():
+            raise RuntimeError("the test server did not start")
+        time.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=30)

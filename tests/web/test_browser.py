@@ -1,0 +1,193 @@
+"""The pages in a real browser: Debian's Chromium driven by Playwright against a real server.
+
+Every page opened is checked with axe-core and for console errors, and screenshots are kept
+(see the path printed at the end of the test run).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from playwright.sync_api import Browser, Locator, expect, sync_playwright
+from web.browser import Visitor, launch
+
+from live import CHALLENGE, Site
+
+TEAM = "김씨네 AI"
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as playwright:
+        chromium = launch(playwright)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture(scope="module")
+def kim(browser: Browser, site: Site) -> Iterator[Visitor]:
+    visitor = Visitor(browser, site, "kim")
+    visitor.sign_in()
+    yield visitor
+    visitor.close()
+
+
+def submit_frame(kim: Visitor, frame: pd.DataFrame, path: Path, message: str) -> Locator:
+    """Upload on the submit tab and wait until the result shows up in place."""
+    frame.to_csv(path, index=False)
+    kim.open(f"/challenges/{CHALLENGE}/submit")
+    kim.page.set_input_files("#file", str(path))
+    kim.page.fill("#message", message)
+    kim.page.get_by_role("button", name="제출하기").click()
+    expect(kim.page.locator('#upload-result [data-final="true"]')).to_be_visible(timeout=60_000)
+    assert kim.page.url.endswith("/submit")  # no reload: the result appeared in place
+    return kim.page.locator("#upload-result")
+
+
+def test_participant_downloads_submits_and_sees_the_score_on_the_leaderboard(
+    kim: Visitor, site: Site, tmp_path: Path
+) -> None:
+    kim.open("/", "home")
+    kim.page.get_by_role("link", name="전통시장 점포수 예측 챌린지").click()
+    kim.check("challenge-overview")
+    kim.page.get_by_role("link", name="데이터", exact=True).click()
+    kim.check("challenge-data")
+    with kim.page.expect_download() as download:
+        kim.page.get_by_role("link", name="sample_submission.csv 내려받기").click()
+    sample = tmp_path / "sample_submission.csv"
+    download.value.save_as(sample)
+    manifest = json.loads((site.public_dir / "manifest.json").read_text("utf-8"))
+    assert (
+        hashlib.sha256(sample.read_bytes()).hexdigest()
+        == manifest["files"]["sample_submission.csv"]["sha256"]
+    )
+
+    kim.open(f"/challenges/{CHALLENGE}/submit")
+    expect(kim.page.locator("#quota")).to_contain_text("5 / 5")
+    predictions = pd.read_csv(sample, dtype={"market_id": str})
+    predictions["store_count"] = 60
+    result = submit_frame(kim, predictions, tmp_path / "predictions.csv", "상수 60")
+    expect(result).to_contain_text("채점 완료")
+    expect(result).to_contain_text("공개 점수")
+    expect(kim.page.locator("#quota")).to_contain_text("4 / 5")
+    kim.check("submit-scored")
+
+    kim.page.get_by_role("link", name="리더보드에서 보기").click()
+    row = kim.page.locator("table.board tbody tr", has_text=TEAM)
+    expect(row).to_have_count(1)
+    expect(row.locator("td").first).to_have_text("1")
+    expect(kim.page.locator("table.board tbody tr.baseline")).to_contain_text("기준 모델")
+    expect(kim.page.locator("svg.chart")).to_be_visible()
+    kim.check("leaderboard")
+
+
+def test_participant_sees_precise_errors_for_a_broken_file(
+    kim: Visitor, site: Site, tmp_path: Path
+) -> None:
+    sample = pd.read_csv(site.public_dir / "sample_submission.csv", dtype={"market_id": str})
+    missing = sample["market_id"].iloc[0]
+    broken = sample.iloc[1:].astype({"store_count": object})
+    broken.iloc[0, broken.columns.get_loc("store_count")] = "많음"
+    result = submit_frame(kim, broken, tmp_path / "broken.csv", "깨진 파일")
+    expect(result).to_contain_text("실패")
+    expect(result).to_contain_text("store_count")
+    expect(result).to_contain_text(missing)  # the id that is missing, by name
+    expect(result).to_contain_text("많음")  # the bad value, and where it is
+    kim.check("submit-invalid")
+
+    kim.page.get_by_role("link", name="내 제출").click()
+    failed = kim.page.locator("table.subs tbody tr", has_text="broken.csv")
+    expect(failed).to_contain_text("store_count")
+    scored = kim.page.locator("table.subs tbody tr", has_text="predictions.csv")
+    scored.get_by_role("button").click()
+    scored = kim.page.locator("table.subs tbody tr", has_text="predictions.csv")
+    expect(scored.get_by_role("button")).to_have_attribute("aria-pressed", "true")
+    kim.check("my-submissions")
+
+
+def test_participant_switches_language_and_back(kim: Visitor) -> None:
+    kim.open(f"/challenges/{CHALLENGE}/leaderboard")
+    kim.page.get_by_role("link", name="English").click()
+    expect(kim.page.locator("html")).to_have_attribute("lang", "en")
+    expect(kim.page.get_by_role("heading", name="Public leaderboard")).to_be_visible()
+    kim.check("leaderboard-english")
+    kim.open("/", "home-english")
+    expect(kim.page.get_by_role("heading", name="Open challenges")).to_be_visible()
+    kim.page.get_by_role("link", name="한국어").click()
+    expect(kim.page.locator("html")).to_have_attribute("lang", "ko")
+
+
+def test_participant_cannot_open_organizer_or_judge_pages(kim: Visitor) -> None:
+    for path in ("/organizer", "/judge", f"/judge/challenges/{CHALLENGE}"):
+        kim.open(path, status=403)
+        expect(kim.page.get_by_role("heading", name="권한이 없습니다")).to_be_visible()
+    kim.check("forbidden")
+    expect(kim.page.get_by_role("link", name="운영자")).to_have_count(0)
+
+
+def test_organizer_reveals_the_private_board_and_the_participant_then_sees_it(
+    browser: Browser, site: Site, kim: Visitor
+) -> None:
+    kim.open(f"/challenges/{CHALLENGE}/leaderboard?board=private", status=404)
+    org = Visitor(browser, site, "org")
+    try:
+        org.sign_in()
+        org.page.get_by_role("link", name="운영자").click()
+        org.check("organizer")
+        org.open(f"/organizer/challenges/{CHALLENGE}/teams", "organizer-teams")
+        expect(org.page.locator("tbody")).to_contain_text(TEAM)
+        org.open("/organizer")
+        org.page.get_by_role(
+            "button", name=re.compile(f"{CHALLENGE}의 비공개 리더보드 공개")
+        ).click()
+        expect(org.page.locator(".notice")).to_contain_text("비공개 리더보드를 공개했습니다")
+        org.check()
+    finally:
+        org.close()
+    kim.open(f"/challenges/{CHALLENGE}/leaderboard")
+    kim.page.get_by_role("link", name="비공개(최종) 리더보드").click()
+    expect(kim.page.get_by_role("heading", name="비공개(최종) 리더보드")).to_be_visible()
+    expect(kim.page.locator("table.board tbody tr", has_text=TEAM)).to_have_count(1)
+    kim.check("leaderboard-private")
+
+
+def test_judge_sees_every_submission_with_private_scores_and_mlflow_links(
+    browser: Browser, site: Site
+) -> None:
+    judge = Visitor(browser, site, "judge")
+    try:
+        judge.sign_in()
+        judge.page.get_by_role("link", name="심사").click()
+        judge.check("judge")
+        judge.page.get_by_role("link", name="전통시장 점포수 예측 챌린지").click()
+        expect(judge.page.locator("table.judge")).to_contain_text(TEAM)
+        expect(judge.page.locator("thead")).to_contain_text("비공개 점수")
+        run_links = judge.page.locator("a[href*='#/experiments/'][href*='/runs/']")
+        for _ in range(60):  # runs are written by the tracker thread after scoring
+            if run_links.count() >= 2:
+                break
+            judge.page.wait_for_timeout(1000)
+            judge.page.reload()
+        assert run_links.count() >= 2
+        assert run_links.first.get_attribute("href").startswith("http://127.0.0.1:5000/#/")
+        judge.check("judge-challenge")
+    finally:
+        judge.close()
+
+
+def test_pages_fit_a_phone(browser: Browser, site: Site) -> None:
+    phone = Visitor(browser, site, "kim", viewport={"width": 390, "height": 844}, is_mobile=True)
+    try:
+        phone.sign_in()
+        phone.open(f"/challenges/{CHALLENGE}/leaderboard", "phone-leaderboard")
+        phone.open(f"/challenges/{CHALLENGE}/submit", "phone-submit")
+        width = phone.page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 390, f"the page scrolls sideways on a phone ({width}px)"
+    finally:
+        phone.close()
