@@ -210,3 +210,16 @@ def test_organizer_publishes_a_dataset_from_the_page_through_the_quality_gate(si
     assert missing.status_code == 404 and "no-such-dataset" in missing.text
     with browser(site) as anyone:
         assert anyone.get("/datasets/bizinfo-support-field").status_code == 200
+
+
+def test_names_typed_by_participants_are_escaped_on_pages(site: Site) -> None:
+    evil = '<script>alert("x")</script>'
+    with signed_in(site, "lee") as lee:
+        token = csrf_of(lee.get(f"/challenges/{CHALLENGE}/submit"))
+        page = lee.post(f"/challenges/{CHALLENGE}/teams", data={"csrf_token": token, "name": evil})
+        assert page.status_code == 200
+        assert "초대 코드" in page.text  # the invite code is shown once, on this page
+        assert evil not in page.text and "&lt;script&gt;" in page.text
+    with signed_in(site, "org") as org:
+        teams_page = org.get(f"/organizer/challenges/{CHALLENGE}/teams")
+    assert evil not in teams_page.text and "&lt;script&gt;" in teams_page.text

@@ -3,9 +3,9 @@
   "use strict";
 
   // Forms that ask before doing something that cannot be undone (close, reveal).
-  document.querySelectorAll("form[data-confirm]").forEach(function (form) {
-    form.addEventListener("submit", function (event) {
-      if (!window.confirm(form.dataset.confirm)) event.preventDefault();
+  document.querySelectorAll("form[data-confirm]").forEach(function (confirmed) {
+    confirmed.addEventListener("submit", function (event) {
+      if (!window.confirm(confirmed.dataset.confirm)) event.preventDefault();
     });
   });
 
@@ -42,43 +42,6 @@
         if (failures < 5) {
           window.setTimeout(function () { follow(url, 3000, failures + 1); }, 3000);
         }
-      });
-  }
-
-  form.addEventListener("submit", function (event) {
-      if (!window.confirm(form.dataset.confirm)) event.preventDefault();
-    });
-  });
-
-  // The submit tab: upload in the background, then follow the submission until it is
-  // scored or has failed, showing the result in place.
-  var form = document.getElementById("upload-form");
-  var result = document.getElementById("upload-result");
-  if (!form || !result) return;
-
-  function show(html) { result.innerHTML = html; }
-  function text(message) {
-    var p = document.createElement("p");
-    p.className = "error";
-    p.textContent = message;
-    result.replaceChildren(p);
-  }
-
-  function follow(url, delay) {
-    fetch(url, { headers: { Accept: "text/html" }, credentials: "same-origin" })
-      .then(function (response) {
-        if (!response.ok) throw new Error(String(response.status));
-        return response.text();
-      })
-      .then(function (html) {
-        show(html);
-        var box = result.querySelector("[data-final]");
-        if (!box || box.dataset.final !== "true") {
-          window.setTimeout(function () { follow(url, Math.min(delay * 1.5, 3000)); }, delay);
-        }
-      })
-      .catch(function () {
-        window.setTimeout(function () { follow(url, 3000); }, 3000);
       });
   }
 
