@@ -27,7 +27,9 @@ def _session(settings: SettingsDep) -> Iterator[Session]:
         yield session
 
 
-SessionDep = Annotated[Session, Depends(_session)]
+# scope="function": commit before the response leaves, so a client that acts on a 201 or a
+# redirect at once always finds what was just written (the default commits after sending).
+SessionDep = Annotated[Session, Depends(_session, scope="function")]
 
 
 def bearer_token(request: Request) -> str | None:

@@ -68,11 +68,16 @@ _ALIGN = {
 }
 
 
-def markdown(text: str) -> Markup:
-    """Markdown to HTML with raw HTML disabled, so a data card cannot inject markup."""
+def markdown(text: str, shift: int = 0) -> Markup:
+    """Markdown to HTML with raw HTML disabled, so a data card cannot inject markup;
+    ``shift`` moves its headings down to fit under the page's own.
+    """
     html = _markdown.render(text)
     for style, replacement in _ALIGN.items():
         html = html.replace(style, replacement)
+    for level in range(6, 0, -1) if shift else ():
+        new = min(level + shift, 6)
+        html = html.replace(f"<h{level}>", f"<h{new}>").replace(f"</h{level}>", f"</h{new}>")
     return Markup(html)
 
 
@@ -110,6 +115,7 @@ class Page:
             "page": self,
             "t": self.t,
             "pick": self.pick,
+            "has_text": lambda key: key in i18n.catalogue(),
             "lang": self.lang,
             "user": self.user,
             "csrf_token": self.signed.csrf_token if self.signed else "",

@@ -97,6 +97,8 @@ def test_participant_sees_precise_errors_for_a_broken_file(
     result = submit_frame(kim, broken, tmp_path / "broken.csv", "깨진 파일")
     expect(result).to_contain_text("실패")
     expect(result).to_contain_text("store_count")
+    expect(result).to_contain_text("행이 빠진 평가 ID 1개")  # a Korean headline per problem
+    expect(result).to_contain_text("숫자가 아닌 값 1개")
     expect(result).to_contain_text(missing)  # the id that is missing, by name
     expect(result).to_contain_text("많음")  # the bad value, and where it is
     kim.check("submit-invalid")
@@ -191,3 +193,18 @@ def test_pages_fit_a_phone(browser: Browser, site: Site) -> None:
         assert width <= 390, f"the page scrolls sideways on a phone ({width}px)"
     finally:
         phone.close()
+
+
+def test_dataset_pages_and_error_pages_pass_the_same_checks(browser: Browser, site: Site) -> None:
+    visitor = Visitor(browser, site, "anonymous")
+    try:
+        visitor.open("/datasets", "datasets")
+        visitor.page.get_by_role("link", name="전국 전통시장 점포수 예측").click()
+        expect(visitor.page.get_by_role("heading", name="데이터 품질")).to_be_visible()
+        visitor.check("dataset")
+        visitor.open("/challenges/no-such-challenge", "not-found", status=404)
+        visitor.open("/signin", "signin")
+        visitor.open(f"/challenges/{CHALLENGE}/submit")  # anonymous: sent to sign in
+        assert "/signin?next=" in visitor.page.url
+    finally:
+        visitor.close()

@@ -223,3 +223,12 @@ def test_names_typed_by_participants_are_escaped_on_pages(site: Site) -> None:
     with signed_in(site, "org") as org:
         teams_page = org.get(f"/organizer/challenges/{CHALLENGE}/teams")
     assert evil not in teams_page.text and "&lt;script&gt;" in teams_page.text
+
+
+def test_markdown_on_pages_drops_raw_html_and_inline_styles() -> None:
+    from odx.platform.web.context import markdown
+
+    html = str(markdown("# Card\n\n<script>x()</script>\n\n| a |\n|--:|\n| 1 |\n", shift=2))
+    assert html.startswith("<h3>Card</h3>")
+    assert "<script>" not in html and "&lt;script&gt;" in html
+    assert "style=" not in html and '<td class="num">1</td>' in html
