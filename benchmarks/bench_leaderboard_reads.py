@@ -1,11 +1,12 @@
 """Leaderboard reads: requests per second of the public board vs ``/healthz``, same server.
 
 Run: ``python benchmarks/bench_leaderboard_reads.py [--submissions N] [--teams T]
-[--clients C] [--requests R] [--seconds S] [--profile K]``. The real server (uvicorn in a
-thread, SQLite) serves a small synthetic SME challenge; ``--submissions`` scored
+[--clients C] [--requests R] [--seconds S] [--profile K] [--in-process]``. The real server
+(uvicorn in a thread, SQLite) serves a small synthetic SME challenge; ``--submissions`` scored
 submissions with random public and private scores across ``--teams`` teams are inserted
 straight into the database with SQLAlchemy (posting them would only measure the scorer).
-Then ``--clients`` threads, each with its own ``httpx.Client``, send ``--requests`` requests
+Then ``--clients`` clients, each a process of its own with one ``httpx.Client`` (or, with
+``--in-process``, a thread of the server's process), send ``--requests`` requests
 each to ``GET /healthz`` and then to ``GET /api/challenges/{id}/leaderboard`` — each phase
 stopping early after ``--seconds`` — and the requests per second of both are printed with
 their ratio (target: leaderboard >= 50% of healthz).
@@ -22,6 +23,7 @@ import argparse
 import cProfile
 import gc
 import io
+import multiprocessing
 import pstats
 import statistics
 import tempfile
@@ -33,6 +35,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import httpx
 import numpy as np
 from platform_fixture import Platform, percentile, start_platform
 from sqlalchemy import func, insert, or_, select
@@ -115,6 +118,34 @@ def seed_submissions(platform: Platform, submissions: int, teams: int, seed: int
         session.execute(insert(Submission), rows)
 
 
+def _client_process(
+    url: str,
+    path: str,
+    requests: int,
+    start_at: float,
+    seconds: float,
+    headers: dict[str, str] | None,
+    ok: int,
+) -> tuple[list[float], int, int, float]:
+    """One client in a process of its own: waits for the common start, then GETs in a loop;
+    returns its latencies, errors, last body size and when it stopped (wall clock)."""
+    with httpx.Client(base_url=url, timeout=60, trust_env=False) as http:
+        http.get("/healthz")  # connect outside the timing
+        time.sleep(max(0.0, start_at - time.time()))
+        latencies, errors, size = [], 0, 0
+        deadline = time.perf_counter() + seconds
+        for _ in range(requests):
+            if time.perf_counter() > deadline:
+                break
+            start = time.perf_counter()
+            response = http.get(path, headers=headers)
+            latencies.append(time.perf_counter() - start)
+            size = len(response.content)
+            errors += response.status_code != ok
+        ended = time.time()
+    return latencies, errors, size, ended
+
+
 def hammer(
     platform: Platform,
     path: str,
@@ -123,8 +154,47 @@ def hammer(
     seconds: float,
     headers: dict[str, str] | None = None,
     ok: int = 200,
+    *,
+    in_process: bool = False,
 ) -> dict[str, Any]:
-    """``clients`` threads, one client each, ``requests`` GETs each or until ``seconds``."""
+    """``clients`` clients, ``requests`` GETs each or until ``seconds``. By default each
+    client is a process of its own, so that clients do not take the server's interpreter
+    lock (on two cores an in-process client costs the server about as much as it measures)."""
+    if in_process:
+        return _hammer_threads(platform, path, clients, requests, seconds, headers, ok)
+    start_at = time.time() + 3.0  # every process connected and waiting by then
+    context = multiprocessing.get_context("spawn")
+    with context.Pool(clients) as pool:
+        jobs = [
+            pool.apply_async(
+                _client_process, (platform.url, path, requests, start_at, seconds, headers, ok)
+            )
+            for _ in range(clients)
+        ]
+        results = [job.get(timeout=seconds + 180) for job in jobs]
+    flat = [t for latencies, *_ in results for t in latencies]
+    elapsed = max(ended for *_, ended in results) - start_at
+    return {
+        "requests": len(flat),
+        "elapsed": elapsed,
+        "rps": len(flat) / elapsed,
+        "median": statistics.median(flat),
+        "p95": percentile(flat, 0.95),
+        "errors": sum(r[1] for r in results),
+        "bytes": max(r[2] for r in results),
+    }
+
+
+def _hammer_threads(
+    platform: Platform,
+    path: str,
+    clients: int,
+    requests: int,
+    seconds: float,
+    headers: dict[str, str] | None = None,
+    ok: int = 200,
+) -> dict[str, Any]:
+    """The clients as threads of this process, each with its own ``httpx.Client``."""
     latencies: list[list[float]] = [[] for _ in range(clients)]
     errors: list[int] = [0] * clients
     sizes: list[int] = [0] * clients
@@ -317,7 +387,15 @@ def main() -> None:
         help="embedded scoring threads (default 0: nothing to score, and the worker's sweeps "
         "would otherwise look at the seeded rows, which have no files)",
     )
+    parser.add_argument(
+        "--in-process",
+        action="store_true",
+        help="run the clients as threads of the server's process (they then compete with it "
+        "for the interpreter lock; the default puts each client in a process of its own)",
+    )
     args = parser.parse_args()
+    load = {"in_process": args.in_process}
+    where = "as threads of the server's process" if args.in_process else "in their own processes"
 
     with tempfile.TemporaryDirectory(prefix="odx-bench-") as tmp:
         started = time.perf_counter()
@@ -326,8 +404,8 @@ def main() -> None:
         setup = time.perf_counter() - started
         try:
             board_path = f"/api/challenges/{platform.challenge_id}/leaderboard"
-            health = hammer(platform, "/healthz", args.clients, args.requests, args.seconds)
-            board = hammer(platform, board_path, args.clients, args.requests, args.seconds)
+            health = hammer(platform, "/healthz", args.clients, args.requests, args.seconds, **load)
+            board = hammer(platform, board_path, args.clients, args.requests, args.seconds, **load)
             with platform.client(None, timeout=60) as http:
                 etag = http.get(board_path).headers["etag"]
             revisit = hammer(
@@ -338,12 +416,14 @@ def main() -> None:
                 args.seconds,
                 headers={"If-None-Match": etag},
                 ok=304,
+                **load,
             )
             ratio = board["rps"] / health["rps"]
             print(
                 f"leaderboard reads: {args.submissions:,} scored submissions, {args.teams} teams, "
                 f"{args.clients} clients x up to {args.requests} requests or {args.seconds:g} s "
-                f"per route, SQLite (set-up incl. publish and seeding {setup:.1f} s)"
+                f"per route, clients {where}, SQLite (set-up incl. publish and seeding "
+                f"{setup:.1f} s)"
             )
             for name, result in (
                 ("GET /healthz", health),

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from odx.platform.errors import OdxError
@@ -40,12 +41,14 @@ def install(app: FastAPI, html: HtmlRenderer | None = None) -> None:
     """Register the handlers that turn every failure into a problem body (or, for a browser
     asking for a page, into an error page)."""
 
-    def as_page(request: Request, status: int, code: str, detail: str) -> Response | None:
-        return html(request, status, code, detail) if html is not None else None
+    async def as_page(request: Request, status: int, code: str, detail: str) -> Response | None:
+        if html is None:
+            return None
+        return await run_in_threadpool(html, request, status, code, detail)
 
     @app.exception_handler(OdxError)
     async def _odx(request: Request, exc: OdxError) -> Response:
-        if (page := as_page(request, exc.status, exc.code, exc.detail)) is not None:
+        if (page := await as_page(request, exc.status, exc.code, exc.detail)) is not None:
             return page
         return JSONResponse(
             exc.to_problem(request.url.path), status_code=exc.status, media_type=PROBLEM_JSON
@@ -58,7 +61,7 @@ def install(app: FastAPI, html: HtmlRenderer | None = None) -> None:
             for e in exc.errors()
         ]
         detail = "; ".join(f"{e['location']}: {e['message']}" for e in errors)
-        if (page := as_page(request, 422, "invalid_request", detail)) is not None:
+        if (page := await as_page(request, 422, "invalid_request", detail)) is not None:
             return page
         return problem(
             422,
@@ -76,7 +79,7 @@ def install(app: FastAPI, html: HtmlRenderer | None = None) -> None:
         if exc.status_code == 404:
             detail = f"nothing at {request.url.path}"
         code = f"http_{exc.status_code}"
-        if (page := as_page(request, exc.status_code, code, detail)) is not None:
+        if (page := await as_page(request, exc.status_code, code, detail)) is not None:
             return page
         return problem(
             exc.status_code,
@@ -89,7 +92,7 @@ def install(app: FastAPI, html: HtmlRenderer | None = None) -> None:
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> Response:
         log.exception("unexpected error on %s", request.url.path)
-        if (page := as_page(request, 500, "internal_error", "")) is not None:
+        if (page := await as_page(request, 500, "internal_error", "")) is not None:
             return page
         return problem(
             500,

@@ -93,8 +93,19 @@ def close(session: Session, challenge: Challenge, *, actor: str) -> None:
         audit.record(session, actor=actor, action="challenge.close", target=challenge.id)
 
 
+def is_over(challenge: Challenge, moment: datetime) -> bool:
+    """Closed by an organizer, or past the end of its last phase."""
+    return challenge.closed_at is not None or moment >= spec_of(challenge).phases[-1].end
+
+
 def reveal(session: Session, challenge: Challenge, *, actor: str) -> None:
-    """Make the private leaderboard visible to everyone."""
+    """Make the private leaderboard visible to everyone, once the challenge is over (private
+    scores seen while submissions are still open could be used to fit the private split)."""
+    if not is_over(challenge, utcnow()):
+        raise ConflictError(
+            f"'{challenge.id}' is still accepting submissions; close it before revealing the "
+            "private leaderboard"
+        )
     if challenge.revealed_at is None:
         challenge.revealed_at = utcnow()
         audit.record(session, actor=actor, action="challenge.reveal", target=challenge.id)

@@ -260,6 +260,7 @@ def latest_quality_runs(session: Session) -> dict[str, QualityRun]:
 def quality_run_report(settings: Settings, session: Session, run_id: int) -> Path:
     """The HTML report a quality-gate run left (organizers only: it is not redacted)."""
     run = session.get(QualityRun, run_id)
-    if run is None:
-        raise NotFoundError(f"no quality run {run_id}")
-    return settings.reports_root / run.report_dir / "report.html"
+    path = settings.reports_root / run.report_dir / "report.html" if run else None
+    if path is None or not path.is_file():
+        raise NotFoundError(f"no report of quality run {run_id}")
+    return path

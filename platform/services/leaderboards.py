@@ -16,9 +16,9 @@ from typing import Literal
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from odx.platform.db.models import Challenge, Submission, Team, User
+from odx.platform.db.models import Challenge, Submission, Team, User, utcnow
 from odx.platform.errors import ConflictError
-from odx.platform.services.challenges import spec_of
+from odx.platform.services.challenges import is_over, spec_of
 from odx.scoring.leaderboard import (
     Entry,
     Row,
@@ -50,11 +50,14 @@ def all_submissions(session: Session, challenge: Challenge) -> list[Submission]:
 
 
 def select_final(session: Session, submission: Submission, selected: bool) -> None:
-    """Mark a scored submission final; a team may hold at most ``final_submissions``."""
+    """Mark a scored submission final; a team may hold at most ``final_submissions``, and
+    the choice is frozen once the challenge is over (it decides the private ranking)."""
+    challenge = session.get(Challenge, submission.challenge_id)
+    if challenge is not None and is_over(challenge, utcnow()):
+        raise ConflictError("the challenge is over; final submissions can no longer change")
     if selected and submission.status != "scored":
         raise ConflictError("only a scored submission can be selected as final")
-    if selected and not submission.selected:
-        challenge = session.get(Challenge, submission.challenge_id)
+    if selected and not submission.selected and challenge is not None:
         limit = spec_of(challenge).limits.final_submissions
         count = (
             session.scalar(

@@ -161,7 +161,7 @@ def test_leaderboard_ranks_teams_and_exports_safe_csv(
     assert "'=시장분석" in exported and "\n=시장분석" not in exported
 
 
-def test_private_board_is_hidden_until_an_organizer_reveals_it(
+def test_private_board_stays_hidden_and_cannot_be_revealed_while_open(
     platform: dict[str, Any], kim_team: str
 ) -> None:
     with client(platform, "kim") as http:
@@ -173,14 +173,8 @@ def test_private_board_is_hidden_until_an_organizer_reveals_it(
         staff_view = http.get(f"/api/challenges/{CHALLENGE}/submissions").json()
         assert any(s["private_score"] is not None for s in staff_view)
     with client(platform, "org") as http:
-        assert http.post(f"/api/challenges/{CHALLENGE}/reveal").json()["private_revealed"]
-        log = http.get("/api/audit").json()
-        assert log[0]["action"] == "challenge.reveal" and log[0]["actor"] == "org"
-    with client(platform, "kim") as http:
-        private = http.get(
-            f"/api/challenges/{CHALLENGE}/leaderboard", params={"board": "private"}
-        ).json()
-    assert private["board"] == "private" and private["rows"][0]["team"] == kim_team
+        early = http.post(f"/api/challenges/{CHALLENGE}/reveal")
+        assert early.status_code == 409 and "close it before" in early.json()["detail"]
 
 
 def test_quota_stops_valid_uploads_and_invalid_cap_stops_probing(platform: dict[str, Any]) -> None:
@@ -296,3 +290,22 @@ def test_closed_challenge_refuses_uploads(platform: dict[str, Any]) -> None:
     with client(platform, "choi") as http:
         response = upload(http, sample(platform).to_csv(index=False).encode())
     assert response.status_code == 403 and response.json()["code"] == "challenge_closed"
+
+
+def test_organizer_reveals_the_private_board_once_closed_and_finals_freeze(
+    platform: dict[str, Any], kim_team: str
+) -> None:
+    with client(platform, "org") as http:
+        http.post(f"/api/challenges/{CHALLENGE}/close")
+        assert http.post(f"/api/challenges/{CHALLENGE}/reveal").json()["private_revealed"]
+        log = http.get("/api/audit").json()
+        assert log[0]["action"] == "challenge.reveal" and log[0]["actor"] == "org"
+    with client(platform, "kim") as http:
+        private = http.get(
+            f"/api/challenges/{CHALLENGE}/leaderboard", params={"board": "private"}
+        ).json()
+        assert private["board"] == "private" and private["rows"][0]["team"] == kim_team
+        mine = http.get(f"/api/challenges/{CHALLENGE}/submissions").json()
+        scored = next(s for s in mine if s["status"] == "scored")
+        late = http.post(f"/api/submissions/{scored['id']}/select", json={"selected": True})
+    assert late.status_code == 409 and "over" in late.json()["detail"]

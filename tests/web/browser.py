@@ -46,11 +46,16 @@ class Visitor:
             **({"viewport": {"width": 1280, "height": 900}} | context),
         )
         self.page: Page = self.context.new_page()
-        self.problems: list[str] = []
+        self.problems: list[tuple[str, str]] = []  # (message, address it came from)
         self.page.on(
-            "console", lambda m: self.problems.append(m.text) if m.type == "error" else None
+            "console",
+            lambda m: (
+                self.problems.append((m.text, m.location.get("url", "")))
+                if m.type == "error"
+                else None
+            ),
         )
-        self.page.on("pageerror", lambda e: self.problems.append(str(e)))
+        self.page.on("pageerror", lambda e: self.problems.append((str(e), self.page.url)))
         self.page.on("dialog", lambda d: d.accept())  # confirm() before close and reveal
 
     def sign_in(self) -> None:
@@ -63,8 +68,12 @@ class Visitor:
     def open(self, path: str, shot: str | None = None, *, status: int = 200) -> Response:
         response = self.page.goto(path)
         assert response is not None and response.status == status, (path, response)
-        if status != 200:  # the browser logs the status of the page itself as an error
-            self.problems = [p for p in self.problems if str(status) not in p]
+        if status != 200:  # the browser logs the status of the page itself, and only that
+            self.problems = [
+                (text, url)
+                for text, url in self.problems
+                if not (text.startswith("Failed to load resource") and url == response.url)
+            ]
         self.check(shot)
         return response
 

@@ -9,13 +9,15 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pandas as pd
 import pytest
 from playwright.sync_api import Browser, Locator, expect, sync_playwright
-from web.browser import Visitor, launch
+from web.browser import SCREENSHOTS, Visitor, launch
 
 from live import CHALLENGE, Site
 
@@ -24,6 +26,8 @@ TEAM = "김씨네 AI"
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
+    for old in SCREENSHOTS.glob("*.png"):  # only this run's pictures are left for reviewers
+        old.unlink()
     with sync_playwright() as playwright:
         chromium = launch(playwright)
         yield chromium
@@ -36,6 +40,26 @@ def kim(browser: Browser, site: Site) -> Iterator[Visitor]:
     visitor.sign_in()
     yield visitor
     visitor.close()
+
+
+@pytest.fixture(scope="module")
+def kim_scored(site: Site) -> str:
+    """A scored submission of kim's team sent through the API, so that the tests below do not
+    rely on the browser upload of another test."""
+    body = (site.public_dir / "sample_submission.csv").read_bytes()
+    headers = {"Authorization": f"Bearer {site.tokens['kim']}"}
+    with httpx.Client(base_url=site.url, headers=headers, timeout=60) as http:
+        sent = http.post(
+            f"/api/challenges/{CHALLENGE}/submissions",
+            files={"file": ("api.csv", body, "text/csv")},
+        ).json()
+        for _ in range(240):
+            status = http.get(f"/api/submissions/{sent['id']}").json()["status"]
+            if status in ("scored", "failed"):
+                break
+            time.sleep(0.25)
+    assert status == "scored"
+    return sent["id"]
 
 
 def submit_frame(kim: Visitor, frame: pd.DataFrame, path: Path, message: str) -> Locator:
@@ -59,7 +83,7 @@ def test_participant_downloads_submits_and_sees_the_score_on_the_leaderboard(
     kim.page.get_by_role("link", name="데이터", exact=True).click()
     kim.check("challenge-data")
     with kim.page.expect_download() as download:
-        kim.page.get_by_role("link", name="sample_submission.csv 내려받기").click()
+        kim.page.get_by_role("link", name="내려받기 sample_submission.csv").click()
     sample = tmp_path / "sample_submission.csv"
     download.value.save_as(sample)
     manifest = json.loads((site.public_dir / "manifest.json").read_text("utf-8"))
@@ -69,13 +93,14 @@ def test_participant_downloads_submits_and_sees_the_score_on_the_leaderboard(
     )
 
     kim.open(f"/challenges/{CHALLENGE}/submit")
-    expect(kim.page.locator("#quota")).to_contain_text("5 / 5")
+    before = re.search(r"(\d+) / 5", kim.page.locator("#quota").inner_text())
+    assert before, "the submit tab shows the quota left today"
     predictions = pd.read_csv(sample, dtype={"market_id": str})
     predictions["store_count"] = 60
     result = submit_frame(kim, predictions, tmp_path / "predictions.csv", "상수 60")
     expect(result).to_contain_text("채점 완료")
     expect(result).to_contain_text("공개 점수")
-    expect(kim.page.locator("#quota")).to_contain_text("4 / 5")
+    expect(kim.page.locator("#quota")).to_contain_text(f"{int(before.group(1)) - 1} / 5")
     kim.check("submit-scored")
 
     kim.page.get_by_role("link", name="리더보드에서 보기").click()
@@ -88,7 +113,7 @@ def test_participant_downloads_submits_and_sees_the_score_on_the_leaderboard(
 
 
 def test_participant_sees_precise_errors_for_a_broken_file(
-    kim: Visitor, site: Site, tmp_path: Path
+    kim: Visitor, site: Site, kim_scored: str, tmp_path: Path
 ) -> None:
     sample = pd.read_csv(site.public_dir / "sample_submission.csv", dtype={"market_id": str})
     missing = sample["market_id"].iloc[0]
@@ -106,10 +131,11 @@ def test_participant_sees_precise_errors_for_a_broken_file(
     kim.page.get_by_role("link", name="내 제출").click()
     failed = kim.page.locator("table.subs tbody tr", has_text="broken.csv")
     expect(failed).to_contain_text("store_count")
-    scored = kim.page.locator("table.subs tbody tr", has_text="predictions.csv")
+    scored = kim.page.locator(f"#s-{kim_scored}")
     scored.get_by_role("button").click()
-    scored = kim.page.locator("table.subs tbody tr", has_text="predictions.csv")
-    expect(scored.get_by_role("button")).to_have_attribute("aria-pressed", "true")
+    expect(kim.page.locator(f"#s-{kim_scored}").get_by_role("button")).to_have_attribute(
+        "aria-pressed", "true"
+    )
     kim.check("my-submissions")
 
 
@@ -133,34 +159,8 @@ def test_participant_cannot_open_organizer_or_judge_pages(kim: Visitor) -> None:
     expect(kim.page.get_by_role("link", name="운영자")).to_have_count(0)
 
 
-def test_organizer_reveals_the_private_board_and_the_participant_then_sees_it(
-    browser: Browser, site: Site, kim: Visitor
-) -> None:
-    kim.open(f"/challenges/{CHALLENGE}/leaderboard?board=private", status=404)
-    org = Visitor(browser, site, "org")
-    try:
-        org.sign_in()
-        org.page.get_by_role("link", name="운영자").click()
-        org.check("organizer")
-        org.open(f"/organizer/challenges/{CHALLENGE}/teams", "organizer-teams")
-        expect(org.page.locator("tbody")).to_contain_text(TEAM)
-        org.open("/organizer")
-        org.page.get_by_role(
-            "button", name=re.compile(f"{CHALLENGE}의 비공개 리더보드 공개")
-        ).click()
-        expect(org.page.locator(".notice")).to_contain_text("비공개 리더보드를 공개했습니다")
-        org.check()
-    finally:
-        org.close()
-    kim.open(f"/challenges/{CHALLENGE}/leaderboard")
-    kim.page.get_by_role("link", name="비공개(최종) 리더보드").click()
-    expect(kim.page.get_by_role("heading", name="비공개(최종) 리더보드")).to_be_visible()
-    expect(kim.page.locator("table.board tbody tr", has_text=TEAM)).to_have_count(1)
-    kim.check("leaderboard-private")
-
-
 def test_judge_sees_every_submission_with_private_scores_and_mlflow_links(
-    browser: Browser, site: Site
+    browser: Browser, site: Site, kim_scored: str
 ) -> None:
     judge = Visitor(browser, site, "judge")
     try:
@@ -208,3 +208,33 @@ def test_dataset_pages_and_error_pages_pass_the_same_checks(browser: Browser, si
         assert "/signin?next=" in visitor.page.url
     finally:
         visitor.close()
+
+
+def test_organizer_closes_and_reveals_the_private_board_and_the_participant_sees_it(
+    browser: Browser, site: Site, kim: Visitor, kim_scored: str
+) -> None:
+    """Last: it closes the challenge."""
+    kim.open(f"/challenges/{CHALLENGE}/leaderboard?board=private", status=404)
+    org = Visitor(browser, site, "org")
+    try:
+        org.sign_in()
+        org.page.get_by_role("link", name="운영자").click()
+        org.check("organizer")
+        org.open(f"/organizer/challenges/{CHALLENGE}/teams", "organizer-teams")
+        expect(org.page.locator("tbody")).to_contain_text(TEAM)
+        org.open("/organizer")
+        reveal = org.page.get_by_role("button", name=f"비공개 리더보드 공개 ({CHALLENGE})")
+        expect(reveal).to_have_count(0)  # not while submissions are open
+        org.page.get_by_role("button", name=f"제출 마감 ({CHALLENGE})").click()  # confirm: yes
+        expect(org.page.locator(".notice")).to_contain_text("제출을 마감했습니다")
+        org.check("organizer-closed")
+        reveal.click()
+        expect(org.page.locator(".notice")).to_contain_text("비공개 리더보드를 공개했습니다")
+        org.check()
+    finally:
+        org.close()
+    kim.open(f"/challenges/{CHALLENGE}/leaderboard")
+    kim.page.get_by_role("link", name="비공개(최종) 리더보드").click()
+    expect(kim.page.get_by_role("heading", name="비공개(최종) 리더보드")).to_be_visible()
+    expect(kim.page.locator("table.board tbody tr", has_text=TEAM)).to_have_count(1)
+    kim.check("leaderboard-private")

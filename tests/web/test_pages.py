@@ -11,8 +11,12 @@ import httpx
 import pytest
 
 from live import CHALLENGE, Site
-from odx.platform.web.i18n import LANGS, catalogue
+from odx.datasets.spec import TaskType
+from odx.platform.services.users import Role
+from odx.platform.web.i18n import catalogue
+from odx.platform.web.routes.staff import NOTICES
 from odx.platform.web.security import SESSION_COOKIE
+from odx.scoring.metrics import METRICS
 
 PUBLIC_PAGES = [
     "/",
@@ -145,10 +149,10 @@ def test_anonymous_visitor_is_sent_to_sign_in_and_back(site: Site) -> None:
 def test_staff_see_private_board_before_reveal_and_judge_sees_private_scores(site: Site) -> None:
     with signed_in(site, "judge") as judge:
         board = judge.get(f"/challenges/{CHALLENGE}/leaderboard", params={"board": "private"})
-        assert board.status_code == 200 and "baseline" in board.text
+        assert board.status_code == 200 and "기준 모델" in board.text
         page = judge.get(f"/judge/challenges/{CHALLENGE}")
     assert page.status_code == 200
-    assert "비공개 점수" in page.text and "baseline" in page.text
+    assert "비공개 점수" in page.text and '<th scope="row">baseline</th>' in page.text
 
 
 def test_unknown_page_is_a_page_but_api_errors_stay_json(site: Site) -> None:
@@ -182,9 +186,24 @@ def test_every_message_used_by_a_template_exists_in_both_languages() -> None:
     for path in TEMPLATES.rglob("*.html"):
         used |= set(re.findall(r"\bt\('([a-z0-9_.]+)'", path.read_text(encoding="utf-8")))
     texts = catalogue()
-    static_keys = {k for k in used if not k.endswith(".")}
-    assert static_keys <= set(texts), sorted(static_keys - set(texts))
-    assert all(texts[k][lang] for k in texts for lang in LANGS)
+    fixed = {k for k in used if not k.endswith(".")}
+    assert fixed <= set(texts), sorted(fixed - set(texts))
+    families = {  # keys the templates build from values
+        "status.": ["open", "upcoming", "closed"],
+        "sub.": ["queued", "scoring", "scored", "failed"],
+        "role.": [r.value for r in Role],
+        "task.": [t.value for t in TaskType],
+        "org.notice.": list(NOTICES),
+        "tabs.": ["overview", "data", "leaderboard", "submit", "submissions"],
+    }
+    built = {prefix + value for prefix, values in families.items() for value in values}
+    built |= {f"status.{s}.heading" for s in families["status."]}
+    built |= {f"task.{t.value}.explain" for t in TaskType}
+    built |= {f"metric.{m}.{part}" for m in METRICS for part in ("name", "explain")}
+    assert built <= set(texts), sorted(built - set(texts))
+    # every key family a template builds is listed above (metric, error and problem keys are
+    # checked above or fall back to a generic text)
+    assert {k for k in used if k.endswith(".")} <= set(families) | {"metric.", "error.", "problem."}
 
 
 def test_organizer_publishes_a_dataset_from_the_page_through_the_quality_gate(site: Site) -> None:
@@ -214,12 +233,15 @@ def test_organizer_publishes_a_dataset_from_the_page_through_the_quality_gate(si
 
 def test_names_typed_by_participants_are_escaped_on_pages(site: Site) -> None:
     evil = '<script>alert("x")</script>'
+    submit = f"/challenges/{CHALLENGE}/submit"
     with signed_in(site, "lee") as lee:
-        token = csrf_of(lee.get(f"/challenges/{CHALLENGE}/submit"))
-        page = lee.post(f"/challenges/{CHALLENGE}/teams", data={"csrf_token": token, "name": evil})
-        assert page.status_code == 200
-        assert "초대 코드" in page.text  # the invite code is shown once, on this page
+        token = csrf_of(lee.get(submit))
+        made = lee.post(f"/challenges/{CHALLENGE}/teams", data={"csrf_token": token, "name": evil})
+        assert made.status_code == 303 and made.headers["location"] == submit
+        page = lee.get(submit)
+        assert "초대 코드" in page.text  # the invite code is shown once ...
         assert evil not in page.text and "&lt;script&gt;" in page.text
+        assert "초대 코드" not in lee.get(submit).text  # ... and not on the next visit
     with signed_in(site, "org") as org:
         teams_page = org.get(f"/organizer/challenges/{CHALLENGE}/teams")
     assert evil not in teams_page.text and "&lt;script&gt;" in teams_page.text
@@ -232,3 +254,25 @@ def test_markdown_on_pages_drops_raw_html_and_inline_styles() -> None:
     assert html.startswith("<h3>Card</h3>")
     assert "<script>" not in html and "&lt;script&gt;" in html
     assert "style=" not in html and '<td class="num">1</td>' in html
+
+
+def test_private_board_cannot_be_revealed_from_the_page_while_open(site: Site) -> None:
+    with signed_in(site, "org") as org:
+        page = org.get("/organizer")
+        assert f"/organizer/challenges/{CHALLENGE}/reveal" not in page.text  # no button yet
+        early = org.post(
+            f"/organizer/challenges/{CHALLENGE}/reveal", data={"csrf_token": csrf_of(page)}
+        )
+    assert early.status_code == 409
+    assert "지금은 할 수 없는 작업입니다" in early.text and "close it before" in early.text
+
+
+def test_a_form_sent_after_the_session_ended_leads_back_to_its_page(site: Site) -> None:
+    with browser(site) as client:
+        answer = client.post(
+            f"/challenges/{CHALLENGE}/teams",
+            data={"name": "x"},
+            headers={"Referer": f"{site.url}/challenges/{CHALLENGE}/submit"},
+        )
+    assert answer.status_code == 303
+    assert answer.headers["location"] == f"/signin?next=/challenges/{CHALLENGE}/submit"

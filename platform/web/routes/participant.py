@@ -56,6 +56,7 @@ def signin(
             error=page.t("signin.bad_token"),
         )
         return response
+    sessions.end(session, request.cookies.get(security.SESSION_COOKIE))  # one at a time
     response = RedirectResponse(target, status_code=303)
     security.set_session_cookie(request, response, cookie)
     return response
@@ -70,18 +71,34 @@ def signout(page: PageDep, request: Request, session: SessionDep, csrf: CsrfFiel
     return response
 
 
+INVITE_COOKIE = "odx_invite"
+
+
 @router.get("/challenges/{challenge_id}/submit", response_class=HTMLResponse)
-def submit_page(page: PageDep, session: SessionDep, challenge: ChallengeDep) -> HTMLResponse:
+def submit_page(
+    page: PageDep, request: Request, session: SessionDep, challenge: ChallengeDep
+) -> HTMLResponse:
     user = page.require()
     team = teams.team_of(session, challenge, user)
     quota = intake.quota(session, challenge, team, utcnow()) if team else None
     members = teams.members(session, team) if team else []
-    return challenge_page(
-        page, session, challenge, "submit", "challenge/submit.html", quota=quota, members=members
+    invite = request.cookies.get(INVITE_COOKIE) if team else None
+    response = challenge_page(
+        page,
+        session,
+        challenge,
+        "submit",
+        "challenge/submit.html",
+        quota=quota,
+        members=members,
+        invite=invite,
     )
+    if invite:  # shown once: the cookie that carried it here is dropped
+        response.delete_cookie(INVITE_COOKIE, path=request.url.path)
+    return response
 
 
-@router.post("/challenges/{challenge_id}/teams", response_class=HTMLResponse)
+@router.post("/challenges/{challenge_id}/teams")
 def create_team(
     page: PageDep,
     request: Request,
@@ -89,21 +106,18 @@ def create_team(
     challenge: ChallengeDep,
     name: Annotated[str, Form(max_length=100)],
     csrf: CsrfField = "",
-) -> HTMLResponse:
+) -> RedirectResponse:
+    """Create the team, then show its invite code once on the submit tab (post, redirect,
+    get: reloading the page does not post the form again)."""
     user = page.require()
     security.check_csrf(request, csrf, page.signed)
-    team, invite = teams.create(session, challenge, user, name)
-    quota = intake.quota(session, challenge, team, utcnow())
-    return challenge_page(
-        page,
-        session,
-        challenge,
-        "submit",
-        "challenge/submit.html",
-        quota=quota,
-        members=teams.members(session, team),
-        invite=invite,
+    _, invite = teams.create(session, challenge, user, name)
+    target = f"/challenges/{challenge.id}/submit"
+    response = RedirectResponse(target, status_code=303)
+    response.set_cookie(
+        INVITE_COOKIE, invite, max_age=600, httponly=True, samesite="strict", path=target
     )
+    return response
 
 
 @router.post("/challenges/{challenge_id}/teams/join")

@@ -3,6 +3,7 @@ the address gets 403 from the server, not just a page without links."""
 
 from __future__ import annotations
 
+import re
 import tempfile
 from pathlib import Path
 from typing import Annotated
@@ -28,6 +29,7 @@ from odx.scoring import tracking
 router = APIRouter(include_in_schema=False)
 CsrfField = Annotated[str, Form(alias=security.CSRF_FIELD)]
 NOTICES = ("published", "unchanged", "created", "closed", "revealed")
+TARGET = re.compile(r"[a-z0-9][a-z0-9-]{0,62}( v[0-9]{1,6})?")
 
 
 def _overview(
@@ -59,7 +61,8 @@ def organizer(
 ) -> HTMLResponse:
     page.require(Role.organizer)
     shown = notice if notice in NOTICES else None
-    return _overview(page, session, settings, notice=shown, target=target or "", definition="")
+    target = target if target and TARGET.fullmatch(target) else ""  # ids only, not free text
+    return _overview(page, session, settings, notice=shown, target=target, definition="")
 
 
 @router.post("/organizer/datasets/publish")
@@ -88,7 +91,14 @@ def quality_run(
 ) -> HTMLResponse:
     page.require(Role.organizer)
     path = dataset_service.quality_run_report(settings, session, run_id)
-    return HTMLResponse(path.read_text(encoding="utf-8"), headers={"Cache-Control": "no-store"})
+    # The report is a standalone document with its own inline styles, and no script.
+    headers = {
+        "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; "
+        "img-src data:; frame-ancestors 'none'",
+        "X-Content-Type-Options": "nosniff",
+        "Cache-Control": "no-store",
+    }
+    return HTMLResponse(path.read_text(encoding="utf-8"), headers=headers)
 
 
 @router.post("/organizer/challenges", response_class=HTMLResponse, response_model=None)

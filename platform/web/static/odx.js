@@ -15,7 +15,9 @@
   var result = document.getElementById("upload-result");
   if (!form || !result) return;
 
-  function show(html) { result.innerHTML = html; }
+  // Rewrite the live region only when the status changed, so screen readers announce each
+  // change once.
+  function show(html) { if (result.innerHTML !== html) result.innerHTML = html; }
   function text(message) {
     var p = document.createElement("p");
     p.className = "error";
