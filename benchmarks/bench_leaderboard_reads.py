@@ -122,16 +122,17 @@ def _client_process(
     url: str,
     path: str,
     requests: int,
-    start_at: float,
     seconds: float,
     headers: dict[str, str] | None,
     ok: int,
-) -> tuple[list[float], int, int, float]:
-    """One client in a process of its own: waits for the common start, then GETs in a loop;
-    returns its latencies, errors, last body size and when it stopped (wall clock)."""
+    barrier: Any,
+    results: Any,
+) -> None:
+    """One client in a process of its own: connects, waits for the others, GETs in a loop;
+    puts its latencies, errors, last body size and when it stopped (wall clock)."""
     with httpx.Client(base_url=url, timeout=60, trust_env=False) as http:
         http.get("/healthz")  # connect outside the timing
-        time.sleep(max(0.0, start_at - time.time()))
+        barrier.wait()
         latencies, errors, size = [], 0, 0
         deadline = time.perf_counter() + seconds
         for _ in range(requests):
@@ -142,8 +143,7 @@ def _client_process(
             latencies.append(time.perf_counter() - start)
             size = len(response.content)
             errors += response.status_code != ok
-        ended = time.time()
-    return latencies, errors, size, ended
+    results.put((latencies, errors, size, time.time()))
 
 
 def hammer(
@@ -162,26 +162,32 @@ def hammer(
     lock (on two cores an in-process client costs the server about as much as it measures)."""
     if in_process:
         return _hammer_threads(platform, path, clients, requests, seconds, headers, ok)
-    start_at = time.time() + 3.0  # every process connected and waiting by then
     context = multiprocessing.get_context("spawn")
-    with context.Pool(clients) as pool:
-        jobs = [
-            pool.apply_async(
-                _client_process, (platform.url, path, requests, start_at, seconds, headers, ok)
-            )
-            for _ in range(clients)
-        ]
-        results = [job.get(timeout=seconds + 180) for job in jobs]
-    flat = [t for latencies, *_ in results for t in latencies]
-    elapsed = max(ended for *_, ended in results) - start_at
+    barrier, results = context.Barrier(clients + 1), context.Queue()
+    processes = [
+        context.Process(
+            target=_client_process,
+            args=(platform.url, path, requests, seconds, headers, ok, barrier, results),
+        )
+        for _ in range(clients)
+    ]
+    for process in processes:
+        process.start()
+    barrier.wait(timeout=180)  # every client connected
+    released = time.time()
+    collected = [results.get(timeout=seconds + 180) for _ in processes]
+    for process in processes:
+        process.join(timeout=60)
+    flat = [t for latencies, *_ in collected for t in latencies]
+    elapsed = max(ended for *_, ended in collected) - released
     return {
         "requests": len(flat),
         "elapsed": elapsed,
         "rps": len(flat) / elapsed,
         "median": statistics.median(flat),
         "p95": percentile(flat, 0.95),
-        "errors": sum(r[1] for r in results),
-        "bytes": max(r[2] for r in results),
+        "errors": sum(r[1] for r in collected),
+        "bytes": max(r[2] for r in collected),
     }
 
 
@@ -377,7 +383,7 @@ def main() -> None:
     parser.add_argument("--submissions", type=int, default=10_000)
     parser.add_argument("--teams", type=int, default=500)
     parser.add_argument("--clients", type=int, default=8)
-    parser.add_argument("--requests", type=int, default=400, help="per client and route")
+    parser.add_argument("--requests", type=int, default=5000, help="per client and route")
     parser.add_argument("--seconds", type=float, default=10.0, help="cap per route")
     parser.add_argument("--profile", type=int, default=20, help="profiled calls (0: none)")
     parser.add_argument(

@@ -150,11 +150,26 @@ def to_csv(board_rows: list[Row]) -> str:
 # A board is recomputed when a submission arrives or is scored, on the reveal, on a final
 # selection made in this process, and at the latest after CACHE_SECONDS (a selection made by
 # another process). Reads under load then cost two indexed aggregates, not a full ranking,
-# and within FRESH_SECONDS of a render no database work at all (a new score shows up at most
-# a second late).
+# and within FRESH_SECONDS of a render or of a check that found it current, no database work
+# at all (a new score shows up at most a second late).
+@dataclass(frozen=True)
+class Rendered:
+    body: bytes
+    gzipped: bytes  # compressed once per render, not per request
+    etag: str  # lets a browser or client re-ask cheaply (If-None-Match -> 304)
+
+
+@dataclass
+class _Cached:
+    state: tuple[object, ...]  # what the board was computed from (see _state)
+    rendered_at: float  # a board is recomputed at least every CACHE_SECONDS
+    checked_at: float  # and its state re-read at most every FRESH_SECONDS
+    result: Rendered
+
+
 CACHE_SECONDS = 5.0
 FRESH_SECONDS = 1.0
-_cache: dict[tuple[str, str, str], tuple[tuple[object, ...], float, Rendered]] = {}
+_cache: dict[tuple[str, str, str], _Cached] = {}
 _cache_lock = threading.Lock()
 
 
@@ -167,29 +182,24 @@ def _state(session: Session, challenge: Challenge) -> tuple[object, ...]:
     return (count, last, challenge.revealed_at)
 
 
-@dataclass(frozen=True)
-class Rendered:
-    body: bytes
-    gzipped: bytes  # compressed once per render, not per request
-    etag: str  # lets a browser or client re-ask cheaply (If-None-Match -> 304)
-
-
 def rendered(
     session: Session, challenge: Challenge, *, board: Board, fmt: Literal["json", "csv"]
 ) -> Rendered:
     """The board as JSON or CSV bytes, from the cache when nothing has changed."""
     key, state = (challenge.id, board, fmt), _state(session, challenge)
+    now = time.monotonic()
     with _cache_lock:
         hit = _cache.get(key)
-    if hit and hit[0] == state and time.monotonic() - hit[1] < CACHE_SECONDS:
-        return hit[2]
+        if hit and hit.state == state and now - hit.rendered_at < CACHE_SECONDS:
+            hit.checked_at = now  # still current: serve it from memory for another second
+            return hit.result
     board_rows = rows(session, challenge, board=board)
     text = to_csv(board_rows) if fmt == "csv" else to_json(board_rows, board=board)
     body = text.encode("utf-8")
     digest = hashlib.sha256(body).hexdigest()[:32]
     result = Rendered(body, gzip.compress(body, compresslevel=6, mtime=0), f'"{digest}"')
     with _cache_lock:
-        _cache[key] = (state, time.monotonic(), result)
+        _cache[key] = _Cached(state, now, now, result)
     return result
 
 
@@ -201,11 +211,11 @@ def fresh(challenge_id: str, board: Board, fmt: Literal["json", "csv"]) -> Rende
     """
     with _cache_lock:
         hit = _cache.get((challenge_id, board, fmt))
-    if hit is None or time.monotonic() - hit[1] >= FRESH_SECONDS:
+    if hit is None or time.monotonic() - hit.checked_at >= FRESH_SECONDS:
         return None
-    if board == "private" and hit[0][-1] is None:
+    if board == "private" and hit.state[-1] is None:
         return None
-    return hit[2]
+    return hit.result
 
 
 def invalidate(challenge_id: str) -> None:
