@@ -123,3 +123,24 @@ def test_role_change_is_audited(session: Session) -> None:
     )
     with pytest.raises(InvalidInputError, match="unknown role"):
         users.set_role(session, "judge-to-be", "boss", actor="admin")
+
+
+def test_a_board_found_current_is_served_from_memory_for_another_moment(
+    session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from odx.platform.services import leaderboards
+
+    challenge = challenges.register(session, MARKET, actor="org")
+    clock = [1000.0]
+    monkeypatch.setattr(leaderboards.time, "monotonic", lambda: clock[0])
+    first = leaderboards.rendered(session, challenge, board="public", fmt="json")
+    assert leaderboards.fresh(challenge.id, "public", "json") is first
+    clock[0] += leaderboards.FRESH_SECONDS + 0.1
+    assert leaderboards.fresh(challenge.id, "public", "json") is None  # time to re-check
+    again = leaderboards.rendered(session, challenge, board="public", fmt="json")
+    assert again is first  # nothing changed: not rendered again ...
+    assert leaderboards.fresh(challenge.id, "public", "json") is first  # ... and fresh again
+    clock[0] += leaderboards.CACHE_SECONDS
+    assert leaderboards.rendered(session, challenge, board="public", fmt="json") is not first
+    assert leaderboards.fresh(challenge.id, "private", "json") is None  # never pre-reveal
+    leaderboards.invalidate(challenge.id)
