@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import hmac
 import secrets
+from typing import Annotated
 from urllib.parse import urlsplit
 
-from fastapi import Request, Response
+from fastapi import Form, Request, Response
 
 from odx.platform.errors import OdxError
 from odx.platform.services.sessions import LIFETIME, SignedIn
@@ -22,6 +23,7 @@ SESSION_COOKIE = "odx_session"
 CSRF_COOKIE = "odx_csrf"
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "x-csrf-token"
+CsrfField = Annotated[str, Form(alias=CSRF_FIELD)]  # the hidden field every form carries
 
 
 class CsrfError(OdxError):

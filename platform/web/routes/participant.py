@@ -20,10 +20,10 @@ from odx.platform.services.users import AuthenticationError
 from odx.platform.web import security, views
 from odx.platform.web.context import PageDep
 from odx.platform.web.routes.public import challenge_page
+from odx.platform.web.security import CsrfField
 
 router = APIRouter(include_in_schema=False)
 CHUNK = 1 << 20
-CsrfField = Annotated[str, Form(alias=security.CSRF_FIELD)]
 
 
 @router.get("/signin", response_class=HTMLResponse)

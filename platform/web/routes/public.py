@@ -23,13 +23,22 @@ from odx.scoring.metrics import METRICS
 router = APIRouter(include_in_schema=False)
 
 
-@router.get("/", response_class=HTMLResponse)
-def home(page: PageDep, session: SessionDep) -> HTMLResponse:
+def challenge_cards(page: Page, session: SessionDep) -> list[views.ChallengeCard]:
+    """Every registered challenge as the list pages show it."""
     now, team_counts = utcnow(), teams.counts(session)
-    cards = [
+    return [
         views.card(c, page.lang, team_counts.get(c.id, 0), now)
         for c in challenges.list_all(session)
     ]
+
+
+def challenge_card(page: Page, session: SessionDep, challenge: Challenge) -> views.ChallengeCard:
+    return views.card(challenge, page.lang, teams.counts(session).get(challenge.id, 0), utcnow())
+
+
+@router.get("/", response_class=HTMLResponse)
+def home(page: PageDep, session: SessionDep) -> HTMLResponse:
+    cards = challenge_cards(page, session)
     groups = {
         status: [c for c in cards if c.status == status]
         for status in ("open", "upcoming", "closed")
@@ -50,7 +59,7 @@ def switch_language(code: str, next: str | None = None) -> RedirectResponse:
 def challenge_page(
     page: Page, session: SessionDep, challenge: Challenge, tab: str, template: str, **values: object
 ) -> HTMLResponse:
-    card = views.card(challenge, page.lang, teams.counts(session).get(challenge.id, 0), utcnow())
+    card = challenge_card(page, session, challenge)
     team = teams.team_of(session, challenge, page.user) if page.user else None
     return page.render(template, challenge=card, tab=tab, team=team, **values)
 

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 
 from odx.platform.api.deps import ChallengeDep, SessionDep, SettingsDep
-from odx.platform.db.models import Team, User, utcnow
+from odx.platform.db.models import Team, User
 from odx.platform.errors import OdxError
 from odx.platform.services import challenges, teams
 from odx.platform.services import datasets as dataset_service
@@ -22,12 +22,13 @@ from odx.platform.services import submissions as intake
 from odx.platform.services.leaderboards import all_submissions
 from odx.platform.services.users import Role
 from odx.platform.settings import Settings
-from odx.platform.web import security, views
+from odx.platform.web import security
 from odx.platform.web.context import Page, PageDep
+from odx.platform.web.routes.public import challenge_card, challenge_cards
+from odx.platform.web.security import CsrfField
 from odx.scoring import tracking
 
 router = APIRouter(include_in_schema=False)
-CsrfField = Annotated[str, Form(alias=security.CSRF_FIELD)]
 NOTICES = ("published", "unchanged", "created", "closed", "revealed")
 TARGET = re.compile(r"[a-z0-9][a-z0-9-]{0,62}( v[0-9]{1,6})?")
 
@@ -35,17 +36,12 @@ TARGET = re.compile(r"[a-z0-9][a-z0-9-]{0,62}( v[0-9]{1,6})?")
 def _overview(
     page: Page, session: SessionDep, settings: Settings, **values: object
 ) -> HTMLResponse:
-    now, team_counts = utcnow(), teams.counts(session)
-    cards = [
-        views.card(c, page.lang, team_counts.get(c.id, 0), now)
-        for c in challenges.list_all(session)
-    ]
     return page.render(
         "organizer/index.html",
         published={v.dataset_id: v for v in dataset_service.latest_versions(session)},
         dataset_ids=dataset_service.catalogue_ids(settings),
         quality_runs=dataset_service.latest_quality_runs(session),
-        cards=cards,
+        cards=challenge_cards(page, session),
         submission_counts=intake.counts_by_challenge(session),
         **values,
     )
@@ -155,20 +151,17 @@ def team_list(page: PageDep, session: SessionDep, challenge: ChallengeDep) -> HT
         {"team": t, "members": teams.members(session, t), "submissions": counts.get(t.id, 0)}
         for t in teams.all_of(session, challenge)
     ]
-    card = views.card(challenge, page.lang, sum(not r["team"].is_baseline for r in rows), utcnow())
+    card = challenge_card(page, session, challenge)
     return page.render("organizer/teams.html", challenge=card, rows=rows)
 
 
 @router.get("/judge", response_class=HTMLResponse)
 def judge(page: PageDep, session: SessionDep) -> HTMLResponse:
     page.require(Role.judge, Role.organizer)
-    now, team_counts = utcnow(), teams.counts(session)
-    cards = [
-        views.card(c, page.lang, team_counts.get(c.id, 0), now)
-        for c in challenges.list_all(session)
-    ]
     return page.render(
-        "judge/index.html", cards=cards, submission_counts=intake.counts_by_challenge(session)
+        "judge/index.html",
+        cards=challenge_cards(page, session),
+        submission_counts=intake.counts_by_challenge(session),
     )
 
 
@@ -193,7 +186,7 @@ def judge_challenge(
         }
         for s in all_submissions(session, challenge)
     ]
-    card = views.card(challenge, page.lang, teams.counts(session).get(challenge.id, 0), utcnow())
+    card = challenge_card(page, session, challenge)
     return page.render(
         "judge/challenge.html",
         challenge=card,
