@@ -29,7 +29,7 @@ from odx.datasets.spec import LoadedSpec, TaskType
 from odx.datasets.split import Split, split_rows
 
 # Bump when the bytes a release is made of change for the same inputs.
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: the quality report's content sits in a <main> landmark
 PUBLIC_FILES = (
     "train.csv",
     "test.csv",

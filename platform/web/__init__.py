@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from fastapi import FastAPI
+from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
 
 STATIC = Path(__file__).with_name("static")
@@ -15,6 +16,11 @@ def install(app: FastAPI) -> None:
     from odx.platform.web.routes import participant, public, staff
 
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
+
+    @app.get("/favicon.ico", include_in_schema=False)
+    def favicon() -> FileResponse:  # asked for by pages without a <link rel="icon">
+        return FileResponse(STATIC / "favicon.svg", media_type="image/svg+xml")
+
     app.include_router(public.router)
     app.include_router(participant.router)
     app.include_router(staff.router)

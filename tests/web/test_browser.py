@@ -202,6 +202,9 @@ def test_dataset_pages_and_error_pages_pass_the_same_checks(browser: Browser, si
         visitor.page.get_by_role("link", name="전국 전통시장 점포수 예측").click()
         expect(visitor.page.get_by_role("heading", name="데이터 품질")).to_be_visible()
         visitor.check("dataset")
+        visitor.page.get_by_role("link", name="전체 품질 보고서 열기").click()
+        expect(visitor.page.locator("h1")).to_contain_text("market-store-count")
+        visitor.check("quality-report")
         visitor.open("/challenges/no-such-challenge", "not-found", status=404)
         visitor.open("/signin", "signin")
         visitor.open(f"/challenges/{CHALLENGE}/submit")  # anonymous: sent to sign in
