@@ -16,7 +16,6 @@ from odx.platform.api.deps import (
     ChallengeDep,
     CurrentUser,
     SessionDep,
-    SettingsDep,
     bearer_token,
     is_staff,
 )
@@ -211,21 +210,32 @@ def submit(
     challenge: ChallengeDep,
     user: CurrentUser,
     session: SessionDep,
-    settings: SettingsDep,
     file: Annotated[UploadFile, File()],
     message: Annotated[str, Form(max_length=500)] = "",
 ) -> SubmissionPublic:
-    def chunks():  # type: ignore[no-untyped-def]
-        while chunk := file.file.read(CHUNK):
-            yield chunk
+    submission = receive_upload(request, session, challenge, user, file, message)
+    return _submission_view(session, submission, staff=False)
 
+
+def receive_upload(
+    request: Request,
+    session: Session,
+    challenge: Challenge,
+    user: User,
+    file: UploadFile,
+    message: str,
+) -> Submission:
+    """Store an upload in chunks, queue it and wake the embedded worker (the API's and the
+    pages' upload both end here)."""
+    chunks = iter(lambda: file.file.read(CHUNK), b"")
+    settings = request.app.state.settings
     submission = intake.accept(
-        session, settings, challenge, user, chunks(), file_name=file.filename or "", message=message
+        session, settings, challenge, user, chunks, file_name=file.filename or "", message=message
     )
     worker = getattr(request.app.state, "worker", None)
     if worker is not None:
         worker.wake()
-    return _submission_view(session, submission, staff=False)
+    return submission
 
 
 @router.get(

@@ -11,7 +11,8 @@ from typing import Annotated
 from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
-from odx.platform.api.deps import ChallengeDep, SessionDep, SettingsDep, is_staff
+from odx.platform.api.deps import ChallengeDep, SessionDep, is_staff
+from odx.platform.api.routers.challenges import receive_upload
 from odx.platform.db.models import utcnow
 from odx.platform.services import challenges, sessions, teams
 from odx.platform.services import submissions as intake
@@ -23,7 +24,6 @@ from odx.platform.web.routes.public import challenge_page
 from odx.platform.web.security import CsrfField
 
 router = APIRouter(include_in_schema=False)
-CHUNK = 1 << 20
 
 
 @router.get("/signin", response_class=HTMLResponse)
@@ -141,7 +141,6 @@ def upload(
     page: PageDep,
     request: Request,
     session: SessionDep,
-    settings: SettingsDep,
     challenge: ChallengeDep,
     file: Annotated[UploadFile, File()],
     message: Annotated[str, Form(max_length=500)] = "",
@@ -150,16 +149,7 @@ def upload(
     user = page.require()
     security.check_csrf(request, csrf, page.signed)
 
-    def chunks():  # type: ignore[no-untyped-def]
-        while chunk := file.file.read(CHUNK):
-            yield chunk
-
-    submission = intake.accept(
-        session, settings, challenge, user, chunks(), file_name=file.filename or "", message=message
-    )
-    worker = getattr(request.app.state, "worker", None)
-    if worker is not None:
-        worker.wake()
+    submission = receive_upload(request, session, challenge, user, file, message)
     if "application/json" in request.headers.get("accept", ""):
         team = teams.require_team(session, challenge, user)
         left = intake.quota(session, challenge, team, utcnow())
