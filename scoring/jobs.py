@@ -11,13 +11,13 @@ from __future__ import annotations
 import logging
 import math
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from odx.platform.db.engine import session_scope
@@ -35,6 +35,7 @@ MAX_ATTEMPTS = 3
 INTERNAL = "internal"
 INVALID_FILE = "invalid_file"
 log = logging.getLogger("odx.scoring")
+MAX_TRACKING_DELAY = timedelta(hours=6)  # the longest wait between tries of one MLflow run
 
 
 def claim(session: Session, submission_id: str, worker: str) -> bool:
@@ -250,7 +251,10 @@ def track(
             labels=labels,
         )
     except Exception:
-        log.warning("MLflow run for %s not written yet; will retry", submission_id, exc_info=True)
+        delay = _back_off(settings, submission_id)
+        log.warning(
+            "MLflow run for %s not written; next try in %s", submission_id, delay, exc_info=True
+        )
         return None
     with session_scope(url) as session:
         session.execute(
@@ -261,10 +265,35 @@ def track(
     return run_id
 
 
+def _back_off(settings: Settings, submission_id: str) -> timedelta | None:
+    """Count a failed attempt to write a run and set when to try again (None: not recorded,
+    e.g. the database is unreachable too; the next sweep simply tries again)."""
+    try:
+        with session_scope(settings.resolved_database_url) as session:
+            submission = session.get(Submission, submission_id)
+            if submission is None:
+                return None
+            submission.tracking_failures = (submission.tracking_failures or 0) + 1
+            delay = min(
+                timedelta(minutes=2 ** min(submission.tracking_failures, 10)), MAX_TRACKING_DELAY
+            )
+            submission.track_after = utcnow() + delay
+            return delay
+    except Exception:
+        return None
+
+
 def sync_tracking(
-    settings: Settings, *, older_than: timedelta = timedelta(minutes=1), limit: int = 20
+    settings: Settings,
+    *,
+    older_than: timedelta = timedelta(minutes=1),
+    limit: int = 20,
+    now: datetime | None = None,
 ) -> int:
-    """Write the MLflow runs that failed earlier (MLflow was down); returns how many now exist."""
+    """Write the MLflow runs that failed earlier (MLflow was down); returns how many now exist.
+    A run that failed waits before its next try, twice as long each time (at most
+    ``MAX_TRACKING_DELAY``), so one that can never be written costs a try every few hours."""
+    now = now or utcnow()
     with session_scope(settings.resolved_database_url) as session:
         pending = list(
             session.scalars(
@@ -272,7 +301,8 @@ def sync_tracking(
                 .where(
                     Submission.status == "scored",
                     Submission.mlflow_run_id.is_(None),
-                    Submission.scored_at < utcnow() - older_than,
+                    Submission.scored_at < now - older_than,
+                    or_(Submission.track_after.is_(None), Submission.track_after <= now),
                 )
                 .order_by(Submission.scored_at)
                 .limit(limit)

@@ -177,6 +177,12 @@ class Submission(Base):
     overall_high: Mapped[float | None] = mapped_column(Float, nullable=True)
     selected: Mapped[bool] = mapped_column(Boolean, default=False)
     mlflow_run_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    tracking_failures: Mapped[int] = mapped_column(
+        Integer, default=0, doc="Failed attempts to write the MLflow run."
+    )
+    track_after: Mapped[datetime | None] = mapped_column(
+        UTCDateTime(), nullable=True, doc="No new attempt before then (backing off)."
+    )
 
 
 class AuditEvent(Base):

@@ -15,7 +15,7 @@ from sqlalchemy import update
 
 from odx.platform.challenges.catalog import SHIPPED_CHALLENGES
 from odx.platform.db.engine import session_scope
-from odx.platform.db.models import Submission
+from odx.platform.db.models import Submission, utcnow
 from odx.platform.services import challenges, teams, users
 from odx.platform.services import datasets as dataset_service
 from odx.platform.services import submissions as intake
@@ -175,9 +175,19 @@ def test_scored_job_gets_one_mlflow_run_even_when_mlflow_was_down(world: dict[st
     down = settings.model_copy(update={"mlflow_tracking_uri": "sqlite:////proc/no/mlflow.db"})
     submission_id = new_submission(world)
     assert jobs.run(down, submission_id, "w1") == "scored"  # the score is kept regardless
-    assert state(world, submission_id).mlflow_run_id is None
-    assert jobs.sync_tracking(settings, older_than=timedelta(0)) >= 1
-    assert jobs.sync_tracking(settings, older_than=timedelta(0)) == 0
+    failed = state(world, submission_id)
+    assert failed.mlflow_run_id is None and failed.tracking_failures == 1
+    jobs.sync_tracking(settings, older_than=timedelta(0))
+    assert state(world, submission_id).mlflow_run_id is None  # backing off: not tried yet
+    assert failed.track_after is not None
+    later = failed.track_after + timedelta(seconds=1)
+    jobs.sync_tracking(down, older_than=timedelta(0), now=later)  # MLflow still down
+    again = state(world, submission_id)
+    assert again.tracking_failures == 2
+    assert again.track_after - utcnow() > timedelta(minutes=3)  # waits twice as long: 4 min
+    later = again.track_after + timedelta(seconds=1)
+    assert jobs.sync_tracking(settings, older_than=timedelta(0), now=later) >= 1
+    assert jobs.sync_tracking(settings, older_than=timedelta(0), now=later) == 0
     run_id = state(world, submission_id).mlflow_run_id
     client = mlflow.MlflowClient(tracking_uri=settings.resolved_mlflow_uri)
     runs = client.search_runs(
