@@ -236,10 +236,11 @@ def stage_and_commit(
         staging[0].chmod(0o755)
         for folder, final in zip(staging, (public_final, hidden_final), strict=True):
             _fsync_tree(folder)
-            if final.exists():
-                shutil.rmtree(folder)
-            else:
+            try:
                 os.replace(folder, final)
+            except OSError:
+                if not final.is_dir():  # not a concurrent publisher's identical folder
+                    raise
     finally:
         for folder in staging:
             if folder.exists():

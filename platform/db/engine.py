@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import lru_cache
@@ -43,15 +44,25 @@ def alembic_config(url: str):  # type: ignore[no-untyped-def]
     return config
 
 
+_upgraded: set[str] = set()
+_upgrade_lock = threading.Lock()
+
+
 def upgrade(url: str) -> None:
-    """Apply every migration not yet applied; safe to call at each start."""
+    """Apply every migration not yet applied; safe to call at each start. Once per database
+    and process, and never on two threads at once: Alembic's command API keeps module-level
+    state (two organizers publishing at the same moment would otherwise break it)."""
     from alembic import command
 
-    engine = get_engine(url)
-    with engine.begin() as connection:
-        config = alembic_config(url)
-        config.attributes["connection"] = connection
-        command.upgrade(config, "head")
+    with _upgrade_lock:
+        if url in _upgraded:
+            return
+        engine = get_engine(url)
+        with engine.begin() as connection:
+            config = alembic_config(url)
+            config.attributes["connection"] = connection
+            command.upgrade(config, "head")
+        _upgraded.add(url)
 
 
 @contextmanager

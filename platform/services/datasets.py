@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from odx.datasets.catalog import SHIPPED_DIR, UnknownDatasetError, catalogue, find_dataset
@@ -28,9 +29,11 @@ from odx.datasets.raw import sha256_file
 from odx.datasets.spec import LoadedSpec, load_spec
 from odx.platform.db.engine import session_scope, upgrade
 from odx.platform.db.models import DatasetVersion, QualityRun
-from odx.platform.errors import NotFoundError, OdxError
+from odx.platform.errors import ConflictError, NotFoundError, OdxError
 from odx.platform.services import audit
 from odx.platform.settings import Settings
+
+NUMBERING_ATTEMPTS = 5  # concurrent publishers of one dataset settle on distinct numbers
 
 
 class QualityGateFailed(OdxError):
@@ -140,40 +143,46 @@ def publish(
         public_final=public_final,
         hidden_final=hidden_final,
     )
-    with session_scope(url) as session:
-        existing = _existing(session, dataset_id, fingerprint)  # a concurrent publisher won
-        if existing is not None:
-            return _outcome(settings, existing, created=False)
-        number = (
-            session.scalar(
-                select(func.max(DatasetVersion.version)).where(
-                    DatasetVersion.dataset_id == dataset_id
+    labels_sha256 = sha256_file(hidden_final / LABELS_FILE)
+    for _ in range(NUMBERING_ATTEMPTS):
+        try:
+            with session_scope(url) as session:
+                existing = _existing(session, dataset_id, fingerprint)  # another publisher won
+                if existing is not None:
+                    return _outcome(settings, existing, created=False)
+                number = (
+                    session.scalar(
+                        select(func.max(DatasetVersion.version)).where(
+                            DatasetVersion.dataset_id == dataset_id
+                        )
+                    )
+                    or 0
+                ) + 1
+                row = DatasetVersion(
+                    dataset_id=dataset_id,
+                    version=number,
+                    fingerprint=fingerprint,
+                    title_ko=loaded.spec.title.ko,
+                    title_en=loaded.spec.title.en,
+                    task=loaded.spec.task.value,
+                    public_dir=str(relative),
+                    hidden_dir=str(relative),
+                    hidden_labels_sha256=labels_sha256,
+                    manifest=manifest,
                 )
-            )
-            or 0
-        ) + 1
-        row = DatasetVersion(
-            dataset_id=dataset_id,
-            version=number,
-            fingerprint=fingerprint,
-            title_ko=loaded.spec.title.ko,
-            title_en=loaded.spec.title.en,
-            task=loaded.spec.task.value,
-            public_dir=str(relative),
-            hidden_dir=str(relative),
-            hidden_labels_sha256=sha256_file(hidden_final / LABELS_FILE),
-            manifest=manifest,
-        )
-        session.add(row)
-        session.flush()
-        audit.record(
-            session,
-            actor=actor,
-            action="dataset.publish",
-            target=dataset_id,
-            details={"version": number, "fingerprint": fingerprint},
-        )
-        return _outcome(settings, row, created=True)
+                session.add(row)
+                session.flush()
+                audit.record(
+                    session,
+                    actor=actor,
+                    action="dataset.publish",
+                    target=dataset_id,
+                    details={"version": number, "fingerprint": fingerprint},
+                )
+                return _outcome(settings, row, created=True)
+        except IntegrityError:
+            continue  # a concurrent publisher took this fingerprint or number: look again
+    raise ConflictError(f"{dataset_id}: too many concurrent publishes; publish again")
 
 
 def _outcome(settings: Settings, row: DatasetVersion, *, created: bool) -> PublishOutcome:

@@ -165,3 +165,26 @@ def test_k_anonymity_below_spec_refuses_to_publish(
 def test_unknown_dataset_id_is_refused(settings: Settings) -> None:
     with pytest.raises(UnknownDatasetError, match=r"unknown dataset .no-such.*market-store-count"):
         service.publish(settings, "no-such")
+
+
+def test_concurrent_publishes_of_the_same_inputs_make_one_version(
+    settings: Settings, make_dataset: DatasetFactory
+) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+    from threading import Barrier
+
+    folder = str(make_dataset())
+    start = Barrier(4)
+
+    def publish() -> service.PublishOutcome:
+        start.wait()
+        return service.publish(settings, folder)
+
+    with ThreadPoolExecutor(4) as pool:
+        outcomes = list(pool.map(lambda _: publish(), range(4)))
+    assert sum(o.created for o in outcomes) == 1
+    assert {(o.version, o.fingerprint) for o in outcomes} == {(1, outcomes[0].fingerprint)}
+    assert len(_versions(settings)) == 1
+    assert sorted(p.name for p in outcomes[0].public_dir.iterdir()) == sorted(
+        publish_module.PUBLIC_FILES
+    )
