@@ -16,7 +16,12 @@ from odx.platform.settings import Settings
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
-    settings = Settings(home=tmp_path_factory.mktemp("web") / "home", progress=False, workers=2)
+    settings = Settings(
+        home=tmp_path_factory.mktemp("web") / "home",
+        progress=False,
+        workers=2,
+        max_upload_bytes=1_000_000,  # small, so a test can send a file that is too large
+    )
     open_shipped_challenge(
         settings, CHALLENGE, "market-store-count", daily_submissions=5, daily_failed_submissions=5
     )

@@ -128,6 +128,16 @@ def test_participant_sees_precise_errors_for_a_broken_file(
     expect(result).to_contain_text("많음")  # the bad value, and where it is
     kim.check("submit-invalid")
 
+    big = tmp_path / "big.csv"
+    big.write_bytes(b"market_id,store_count\n" + b"x,1\n" * 300_000)  # over the 1 MB limit
+    kim.page.set_input_files("#file", str(big))
+    kim.page.get_by_role("button", name="제출하기").click()
+    refused = kim.page.locator("#upload-result .error")
+    expect(refused).to_contain_text("제출하지 못했습니다: 파일이 너무 큽니다 — ")
+    expect(refused).to_contain_text("limit")  # the server's detail follows the page's words
+    kim.expected_refusal(413, kim.page.url)
+    kim.check()
+
     kim.page.get_by_role("link", name="내 제출").click()
     failed = kim.page.locator("table.subs tbody tr", has_text="broken.csv")
     expect(failed).to_contain_text("store_count")

@@ -64,7 +64,11 @@
       .then(function (answer) {
         button.disabled = false;
         if (!answer.ok) {
-          text(form.dataset.errorPrefix + " " + (answer.body.detail || answer.body.title));
+          // The page's own words for the error's code lead; the server's detail follows.
+          var code = String(answer.body.code || "").replace(/_/g, "-");
+          var heading = code ? form.getAttribute("data-error-" + code) : null;
+          var detail = answer.body.detail || answer.body.title;
+          text(form.dataset.errorPrefix + " " + (heading ? heading + " — " : "") + detail);
           return;
         }
         form.reset();
