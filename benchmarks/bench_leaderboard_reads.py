@@ -118,6 +118,44 @@ def seed_submissions(platform: Platform, submissions: int, teams: int, seed: int
         session.execute(insert(Submission), rows)
 
 
+Outcome = tuple[list[float], int, int]  # latencies, errors, size of the last body
+
+
+def _get_loop(
+    http: httpx.Client,
+    path: str,
+    requests: int,
+    seconds: float,
+    headers: dict[str, str] | None,
+    ok: int,
+) -> Outcome:
+    """``requests`` GETs of ``path`` or until ``seconds`` have passed."""
+    latencies, errors, size = [], 0, 0
+    deadline = time.perf_counter() + seconds
+    for _ in range(requests):
+        if time.perf_counter() > deadline:
+            break
+        start = time.perf_counter()
+        response = http.get(path, headers=headers)
+        latencies.append(time.perf_counter() - start)
+        size = len(response.content)
+        errors += response.status_code != ok
+    return latencies, errors, size
+
+
+def _summary(outcomes: list[Outcome], elapsed: float) -> dict[str, Any]:
+    flat = [t for latencies, _, _ in outcomes for t in latencies]
+    return {
+        "requests": len(flat),
+        "elapsed": elapsed,
+        "rps": len(flat) / elapsed,
+        "median": statistics.median(flat),
+        "p95": percentile(flat, 0.95),
+        "errors": sum(errors for _, errors, _ in outcomes),
+        "bytes": max(size for _, _, size in outcomes),
+    }
+
+
 def _client_process(
     url: str,
     path: str,
@@ -129,21 +167,12 @@ def _client_process(
     results: Any,
 ) -> None:
     """One client in a process of its own: connects, waits for the others, GETs in a loop;
-    puts its latencies, errors, last body size and when it stopped (wall clock)."""
+    puts its outcome and when it stopped (wall clock)."""
     with httpx.Client(base_url=url, timeout=60, trust_env=False) as http:
         http.get("/healthz")  # connect outside the timing
         barrier.wait()
-        latencies, errors, size = [], 0, 0
-        deadline = time.perf_counter() + seconds
-        for _ in range(requests):
-            if time.perf_counter() > deadline:
-                break
-            start = time.perf_counter()
-            response = http.get(path, headers=headers)
-            latencies.append(time.perf_counter() - start)
-            size = len(response.content)
-            errors += response.status_code != ok
-    results.put((latencies, errors, size, time.time()))
+        outcome = _get_loop(http, path, requests, seconds, headers, ok)
+    results.put((outcome, time.time()))
 
 
 def hammer(
@@ -159,7 +188,8 @@ def hammer(
 ) -> dict[str, Any]:
     """``clients`` clients, ``requests`` GETs each or until ``seconds``. By default each
     client is a process of its own, so that clients do not take the server's interpreter
-    lock (on two cores an in-process client costs the server about as much as it measures)."""
+    lock (on two cores an in-process client costs the server about as much as it measures);
+    with ``in_process`` they are threads of this process."""
     if in_process:
         return _hammer_threads(platform, path, clients, requests, seconds, headers, ok)
     context = multiprocessing.get_context("spawn")
@@ -178,17 +208,8 @@ def hammer(
     collected = [results.get(timeout=seconds + 180) for _ in processes]
     for process in processes:
         process.join(timeout=60)
-    flat = [t for latencies, *_ in collected for t in latencies]
-    elapsed = max(ended for *_, ended in collected) - released
-    return {
-        "requests": len(flat),
-        "elapsed": elapsed,
-        "rps": len(flat) / elapsed,
-        "median": statistics.median(flat),
-        "p95": percentile(flat, 0.95),
-        "errors": sum(r[1] for r in collected),
-        "bytes": max(r[2] for r in collected),
-    }
+    elapsed = max(ended for _, ended in collected) - released
+    return _summary([outcome for outcome, _ in collected], elapsed)
 
 
 def _hammer_threads(
@@ -197,49 +218,26 @@ def _hammer_threads(
     clients: int,
     requests: int,
     seconds: float,
-    headers: dict[str, str] | None = None,
-    ok: int = 200,
+    headers: dict[str, str] | None,
+    ok: int,
 ) -> dict[str, Any]:
-    """The clients as threads of this process, each with its own ``httpx.Client``."""
-    latencies: list[list[float]] = [[] for _ in range(clients)]
-    errors: list[int] = [0] * clients
-    sizes: list[int] = [0] * clients
+    outcomes: list[Outcome] = []
     barrier = threading.Barrier(clients + 1)
-    deadline: list[float] = [0.0]
 
-    def work(k: int) -> None:
+    def work() -> None:
         with platform.client(None, timeout=60) as http:
             http.get("/healthz")  # connect outside the timing
             barrier.wait()
-            for _ in range(requests):
-                if time.perf_counter() > deadline[0]:
-                    break
-                start = time.perf_counter()
-                response = http.get(path, headers=headers)
-                latencies[k].append(time.perf_counter() - start)
-                sizes[k] = len(response.content)
-                errors[k] += response.status_code != ok
+            outcomes.append(_get_loop(http, path, requests, seconds, headers, ok))
 
-    threads = [threading.Thread(target=work, args=(k,)) for k in range(clients)]
+    threads = [threading.Thread(target=work) for _ in range(clients)]
     for thread in threads:
         thread.start()
-    deadline[0] = time.perf_counter() + seconds + 3600  # set properly once all are connected
     barrier.wait(timeout=120)
     start = time.perf_counter()
-    deadline[0] = start + seconds
     for thread in threads:
         thread.join(timeout=seconds + 120)
-    elapsed = time.perf_counter() - start
-    flat = [t for per in latencies for t in per]
-    return {
-        "requests": len(flat),
-        "elapsed": elapsed,
-        "rps": len(flat) / elapsed,
-        "median": statistics.median(flat),
-        "p95": percentile(flat, 0.95),
-        "errors": sum(errors),
-        "bytes": max(sizes),
-    }
+    return _summary(outcomes, time.perf_counter() - start)
 
 
 def route_work(platform: Platform) -> str:
