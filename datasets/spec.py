@@ -1,7 +1,9 @@
 """The dataset spec (``dataset.yaml``): what a dataset is, where it came from, how it is split.
 
 Loading a spec never touches the raw data; :func:`load_spec` turns every mistake into a
-:class:`SpecError` that names the file and the key, like a compiler would.
+:class:`SpecError` that names the file and the key, like a compiler would. Every field's
+``description`` and ``examples`` also feed the reference ``docs/dataset-spec.md``
+(:mod:`odx.datasets.spec_reference`), so they are written for the organizer who edits the file.
 """
 
 from __future__ import annotations
@@ -9,7 +11,7 @@ from __future__ import annotations
 import hashlib
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -18,6 +20,11 @@ from odx.platform.specfile import parse_yaml_model, read_utf8
 
 SPEC_FILENAME = "dataset.yaml"
 ID_PATTERN = r"^[a-z0-9][a-z0-9-]{1,62}$"
+COLUMN_NAME_PATTERN = r"^[A-Za-z_][A-Za-z0-9_]*$"
+# A drafted spec marks what a person must still write with text starting like this. The loader
+# accepts it in free text (so a draft can be checked while it is written) and refuses it where
+# the data depends on it; the gate refuses to publish while any is left.
+PLACEHOLDER = "TODO"
 
 
 class SpecError(InvalidInputError):
@@ -27,6 +34,17 @@ class SpecError(InvalidInputError):
     title = "Invalid dataset spec"
 
 
+def is_placeholder(value: object) -> bool:
+    """Whether a value is a draft's "TODO: ..." placeholder."""
+    return isinstance(value, str) and value.lstrip().startswith(PLACEHOLDER)
+
+
+def _refuse_placeholder(value: object, what: str) -> object:
+    if is_placeholder(value):
+        raise ValueError(f"fill in {what} (the draft left the placeholder {value!r})")
+    return value
+
+
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -34,8 +52,12 @@ class _Strict(BaseModel):
 class Text(_Strict):
     """A text in Korean and English; Korean is the platform's first language."""
 
-    ko: str = Field(min_length=1)
-    en: str = Field(min_length=1)
+    ko: str = Field(min_length=1, description="The Korean text.", examples=["전국 전통시장 점포수"])
+    en: str = Field(
+        min_length=1,
+        description="The English text.",
+        examples=["Number of stores in traditional markets"],
+    )
 
 
 class TaskType(StrEnum):
@@ -49,6 +71,14 @@ class TaskType(StrEnum):
         return self in (TaskType.binary, TaskType.multiclass)
 
 
+TASK_MEANINGS: dict[TaskType, str] = {
+    TaskType.binary: "two classes, published as 0 and 1 (see *Binary targets*)",
+    TaskType.multiclass: "one label out of several",
+    TaskType.regression: "a number",
+    TaskType.ranking: "a score that orders rows",
+}
+
+
 class ColumnType(StrEnum):
     string = "string"  # short identifiers and codes
     text = "text"  # free text (scanned for personal data)
@@ -60,26 +90,107 @@ class ColumnType(StrEnum):
     datetime = "datetime"
 
 
+COLUMN_TYPE_MEANINGS: dict[ColumnType, str] = {
+    ColumnType.string: "short text: names, identifiers, codes (trimmed; empty is missing)",
+    ColumnType.text: "free text, kept as written (line breaks normalised); scanned for personal "
+    "data",
+    ColumnType.category: "one of a few labels (trimmed; empty is missing)",
+    ColumnType.integer: "whole numbers; thousands separators (1,234) are removed",
+    ColumnType.float: "decimal numbers; thousands separators are removed",
+    ColumnType.boolean: "Y/N, yes/no, true/false or 1/0 in any case, published as True/False",
+    ColumnType.date: "ISO dates, published as YYYY-MM-DD",
+    ColumnType.datetime: "ISO date-times, published as YYYY-MM-DD HH:MM:SS",
+}
+
+
 class Licence(_Strict):
-    name: str
-    url: str | None = None
-    note: str | None = None
+    name: str = Field(
+        min_length=1,
+        description="The licence or terms of use the raw data is published under.",
+        examples=["공공누리 제1유형 (출처표시)"],
+    )
+    url: str | None = Field(
+        default=None,
+        description="Where the licence text can be read.",
+        examples=["https://www.kogl.or.kr/info/licenseType1.do"],
+    )
+    note: str | None = Field(
+        default=None,
+        description="Anything a reuser should know about the terms (shown in the data card).",
+        examples=["The exact 공공누리 type was not confirmed for this release."],
+    )
 
 
 class Source(_Strict):
-    agency: Text
-    url: str | None = None
-    reference: str = Field(description="Where exactly the raw data came from.")
-    licence: Licence
-    provenance: str | None = Field(default=None, description="How the raw file reached us.")
+    agency: Text = Field(
+        description="The agency that publishes the raw data.",
+        examples=[{"ko": "소상공인시장진흥공단", "en": "Small Enterprise and Market Service"}],
+    )
+    url: str | None = Field(
+        default=None,
+        description="The page where the raw data is published.",
+        examples=["https://www.data.go.kr/data/15012894/standard.do"],
+    )
+    reference: str = Field(
+        min_length=1,
+        description="Where exactly the raw data came from: portal, dataset number, date, file.",
+        examples=["공공데이터포털 전국전통시장표준데이터 (dataset 15012894), 2024-11-04"],
+    )
+    licence: Licence = Field(
+        description="Terms under which the raw data may be republished.",
+        examples=[{"name": "공공누리 제1유형 (출처표시)"}],
+    )
+    provenance: str | None = Field(
+        default=None,
+        description="How the raw file reached us (downloaded, received, generated).",
+        examples=["Downloaded from the portal on 2024-11-20; bytes unchanged."],
+    )
 
 
 class RawFile(_Strict):
-    path: str = Field(description="Path relative to the spec's folder.")
-    format: Literal["csv", "json", "excel", "parquet"] | None = None
-    encoding: str | None = Field(default=None, description="Declared encoding; detected if absent.")
-    records_path: str | None = Field(default=None, description="JSON: key holding the records.")
-    sha256: str | None = Field(default=None, description="Expected checksum of the raw file.")
+    path: str = Field(
+        min_length=1,
+        description="Path of the raw file, relative to the spec's folder.",
+        examples=["raw/markets.csv"],
+    )
+    format: Literal["csv", "json", "excel", "parquet"] | None = Field(
+        default=None,
+        description="File format; taken from the file name's suffix if absent "
+        "(.json, .xlsx/.xls, .parquet, anything else CSV).",
+        examples=["csv"],
+    )
+    encoding: str | None = Field(
+        default=None,
+        description="Text encoding of a CSV or JSON file; UTF-8 (with or without BOM) or CP949 "
+        "is detected if absent.",
+        examples=["cp949"],
+    )
+    delimiter: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=1,
+        description="CSV field separator; detected (comma, tab, semicolon or pipe) if absent.",
+        examples=[","],
+    )
+    records_path: str | None = Field(
+        default=None,
+        description="JSON: dotted path of the key that holds the list of records.",
+        examples=["response.body.items"],
+    )
+    sha256: str | None = Field(
+        default=None,
+        description="Expected checksum of the raw file; a changed file is refused until the spec "
+        "says so.",
+        examples=["4106bb036330cf84196b6a220e2e487c1cbad2b3155d1fbe070bb1c44f18f4bc"],
+    )
+
+    @model_validator(mode="after")
+    def _options_fit_format(self) -> RawFile:
+        if self.delimiter and self.resolved_format != "csv":
+            raise ValueError(f"'delimiter' applies to CSV files, not to {self.resolved_format}")
+        if self.records_path and self.resolved_format != "json":
+            raise ValueError(f"'records_path' applies to JSON files, not to {self.resolved_format}")
+        return self
 
     @property
     def resolved_format(self) -> str:
@@ -92,18 +203,48 @@ class RawFile(_Strict):
 
 
 class SplitFirst(_Strict):
-    split_first: str = Field(min_length=1, description="Keep the text before this separator.")
+    split_first: str = Field(
+        min_length=1,
+        description="Keep the text before this separator (e.g. the first of '@'-separated labels).",
+        examples=["@"],
+    )
 
 
 Transform = Literal["html_unescape", "strip", "collapse_whitespace"] | SplitFirst
 
+TRANSFORM_MEANINGS: dict[str, str] = {
+    "html_unescape": "decode HTML entities such as `&amp;` and `&#40;` (twice, for feeds that "
+    "escape twice)",
+    "strip": "remove spaces at both ends",
+    "collapse_whitespace": "turn every run of spaces and line breaks into one space",
+    "{split_first: SEP}": "keep the text before the first SEP",
+}
+
 
 class Column(_Strict):
-    name: str = Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")
-    source: str | None = Field(default=None, description="Raw column name; default: name.")
-    type: ColumnType
-    description: Text
-    transforms: list[Transform] = Field(default_factory=list)
+    name: str = Field(
+        pattern=COLUMN_NAME_PATTERN,
+        description="Published column name: letters, digits and '_', not starting with a digit.",
+        examples=["store_count"],
+    )
+    source: str | None = Field(
+        default=None,
+        description="Raw column it is read from, as written in the raw file; default: name.",
+        examples=["점포수"],
+    )
+    type: ColumnType = Field(
+        description="How values are read and published (see *Column types*).",
+        examples=["integer"],
+    )
+    description: Text = Field(
+        description="What the column means, shown in the data card.",
+        examples=[{"ko": "점포수", "en": "Number of stores"}],
+    )
+    transforms: list[Transform] = Field(
+        default_factory=list,
+        description="Cleaning steps applied in order before typing (see *Transforms*).",
+        examples=[["html_unescape", "strip"]],
+    )
 
     @property
     def raw_name(self) -> str:
@@ -111,33 +252,111 @@ class Column(_Strict):
 
 
 class DroppedColumn(_Strict):
-    column: str
-    reason: str = Field(min_length=3, description="Why it is not published (shown in the card).")
+    column: str = Field(
+        min_length=1,
+        description="Raw column that is not published, as written in the raw file.",
+        examples=["전화번호"],
+    )
+    reason: str = Field(
+        min_length=3,
+        description="Why it is not published (shown in the data card).",
+        examples=["phone number of the market office (contact details are not published)"],
+    )
 
 
 class IdSpec(_Strict):
-    column: str
-    generate: bool = Field(
-        default=False, description="Make a stable, meaningless id when the raw data has none."
+    column: str = Field(
+        min_length=1,
+        description="The column that identifies a row in train, test and submissions.",
+        examples=["market_id"],
     )
-    prefix: str = ""
+    generate: bool = Field(
+        default=False,
+        description="Make a stable, meaningless id (a hash of the split seed and the row's "
+        "position) when the raw data has none; the column must then not be in 'columns'.",
+        examples=[True],
+    )
+    prefix: str = Field(default="", description="Text put before generated ids.", examples=["MKT-"])
+
+    @field_validator("column")
+    @classmethod
+    def _filled_in(cls, value: str) -> str:
+        return str(_refuse_placeholder(value, "the id column"))
 
 
 class TargetSpec(_Strict):
-    column: str
-    drop_missing: bool = Field(
-        default=False, description="Drop raw rows whose target is empty (reported in the card)."
+    column: str = Field(
+        min_length=1,
+        description="The column participants predict; it must be among 'columns'.",
+        examples=["store_count"],
     )
+    drop_missing: bool = Field(
+        default=False,
+        description="Drop raw rows whose target is empty (reported in the card); otherwise an "
+        "empty target is an error.",
+        examples=[True],
+    )
+    positive: str | None = Field(
+        default=None,
+        description="Binary tasks: the target value that means 1 (the other value means 0). Not "
+        "needed for Y/N, yes/no, true/false and 1/0 (see *Binary targets*).",
+        examples=["부실"],
+    )
+
+    @field_validator("column")
+    @classmethod
+    def _column_filled_in(cls, value: str) -> str:
+        return str(_refuse_placeholder(value, "the target: the column participants predict"))
+
+    @field_validator("positive", mode="before")
+    @classmethod
+    def _positive_as_text(cls, value: Any) -> Any:
+        """YAML reads ``yes`` as true and ``1`` as a number; all are compared as text."""
+        _refuse_placeholder(value, "which target value is the positive class")
+        if isinstance(value, bool):
+            return "true" if value else "false"
+        if isinstance(value, int | float):
+            return str(int(value)) if float(value).is_integer() else str(value)
+        return value
 
 
 class SplitSpec(_Strict):
-    method: Literal["random", "stratified", "time", "group"]
-    column: str | None = Field(default=None, description="Time or group column.")
-    test_fraction: float = Field(gt=0, lt=1)
-    public_fraction: float = Field(
-        gt=0, lt=1, description="Share of test rows on the public board."
+    method: Literal["random", "stratified", "time", "group"] = Field(
+        description="random: rows at random; stratified: at random keeping class shares; time: "
+        "the latest values of 'column' go to test; group: rows sharing a value of 'column' stay "
+        "on one side.",
+        examples=["group"],
     )
-    seed: int
+    column: str | None = Field(
+        default=None,
+        description="The time or group column (time and group splits only).",
+        examples=["market_name"],
+    )
+    test_fraction: float = Field(
+        gt=0, lt=1, description="Share of rows held out as the test set.", examples=[0.3]
+    )
+    public_fraction: float = Field(
+        gt=0,
+        lt=1,
+        description="Share of test rows on the public leaderboard; the rest score the private one.",
+        examples=[0.5],
+    )
+    seed: int = Field(
+        description="Seed of every random choice, so the same inputs give the same split.",
+        examples=[20251124],
+    )
+    reason: str | None = Field(
+        default=None,
+        min_length=3,
+        description="Why this rule fits the data, for reviewers of the spec (e.g. rows of one "
+        "firm must not be on both sides).",
+        examples=["each market is one row; markets of one name stay together"],
+    )
+
+    @field_validator("method", mode="before")
+    @classmethod
+    def _method_filled_in(cls, value: Any) -> Any:
+        return _refuse_placeholder(value, "the split method: random, stratified, time or group")
 
     @model_validator(mode="after")
     def _column_for_method(self) -> SplitSpec:
@@ -153,51 +372,183 @@ class LeakageThresholds(_Strict):
         default=0.95,
         gt=0,
         le=1,
-        description="Out-of-fold accuracy (classification) or R² (regression) of a lookup on one "
-        "feature above which that feature is said to leak the target.",
+        description="Multiclass and regression: out-of-fold accuracy (multiclass) or R² "
+        "(regression) of a lookup on one feature above which that feature is said to leak the "
+        "target (it must also close over half the gap from the baseline to perfect).",
+        examples=[0.9],
     )
-    max_adversarial_auc: float = Field(default=0.75, gt=0.5, le=1)
+    max_feature_auc: float = Field(
+        default=0.85,
+        gt=0.5,
+        le=1,
+        description="Binary targets: a feature whose own AUC is above this leaks the target. "
+        "Numbers are ranked as they are (max(AUC, 1 − AUC)); other features by their out-of-fold "
+        "positive rate per value. AUC does not reward the majority class, so imbalanced targets "
+        "are judged fairly.",
+        examples=[0.85],
+    )
+    max_adversarial_auc: float = Field(
+        default=0.75,
+        gt=0.5,
+        le=1,
+        description="Largest AUC of a model telling train rows from test rows (0.5: the split "
+        "is indistinguishable); higher means test differs from train.",
+        examples=[0.75],
+    )
     max_cross_split_duplicates: float = Field(
-        default=0.01, ge=0, le=1, description="Largest share of test rows duplicated in train."
+        default=0.01,
+        ge=0,
+        le=1,
+        description="Largest share of test rows whose features repeat a train row.",
+        examples=[0.01],
     )
-    id_like_uniqueness: float = Field(default=0.99, gt=0, le=1)
-    exclude_from_adversarial: list[str] = Field(default_factory=list)
+    id_like_uniqueness: float = Field(
+        default=0.99,
+        gt=0,
+        le=1,
+        description="A feature with at least this share of distinct values acts as a row id.",
+        examples=[0.99],
+    )
+    exclude_from_adversarial: list[str] = Field(
+        default_factory=list,
+        description="Columns left out of the train-versus-test model (the split column always "
+        "is), e.g. a year that differs by design.",
+        examples=[["opened_year"]],
+    )
     allow_unique: dict[str, str] = Field(
         default_factory=dict,
         description="Column -> reason, for features unique per row by nature (an address).",
+        examples=[{"road_address": "an address is unique per market by nature"}],
     )
 
 
 class PrivacySpec(_Strict):
     allow: dict[str, str] = Field(
         default_factory=dict,
-        description="Column -> reason, for columns allowed to hold contact-like values.",
+        description="Column -> reason, for columns allowed to hold contact-like values (a "
+        "public switchboard number).",
+        examples=[{"memo": "public switchboard numbers of shops"}],
     )
-    quasi_identifiers: list[str] = Field(default_factory=list)
-    k_anonymity: int = Field(default=1, ge=1)
+    quasi_identifiers: list[str] = Field(
+        default_factory=list,
+        description="Columns that together could single out a person or firm; checked for "
+        "k-anonymity.",
+        examples=[["region", "industry"]],
+    )
+    k_anonymity: int = Field(
+        default=1,
+        ge=1,
+        description="Smallest number of rows that must share every combination of the "
+        "quasi-identifiers.",
+        examples=[10],
+    )
 
 
 class QualitySpec(_Strict):
-    suite: str = Field(default="expectations.json", description="GX suite file beside the spec.")
-    leakage: LeakageThresholds = Field(default_factory=LeakageThresholds)
-    privacy: PrivacySpec = Field(default_factory=PrivacySpec)
+    suite: str = Field(
+        default="expectations.json",
+        description="Great Expectations suite (GX 1.x JSON) beside the spec, run on the prepared "
+        "dataset: published column names and types, a binary target as 0/1.",
+        examples=["expectations.json"],
+    )
+    leakage: LeakageThresholds = Field(
+        default_factory=LeakageThresholds,
+        description="Thresholds of the leakage checks.",
+        examples=[{"max_feature_auc": 0.85}],
+    )
+    privacy: PrivacySpec = Field(
+        default_factory=PrivacySpec,
+        description="Personal-data allowances and k-anonymity.",
+        examples=[{"k_anonymity": 10, "quasi_identifiers": ["region", "industry"]}],
+    )
 
 
 class DatasetSpec(_Strict):
-    id: Annotated[str, Field(pattern=ID_PATTERN)]
-    title: Text
-    description: Text
-    task: TaskType
-    source: Source
-    synthetic: bool = False
-    raw: list[RawFile] = Field(min_length=1)
-    columns: list[Column] = Field(min_length=2)
-    drop: list[DroppedColumn] = Field(default_factory=list)
-    id_column: IdSpec
-    target: TargetSpec
-    split: SplitSpec
-    quality: QualitySpec = Field(default_factory=QualitySpec)
-    notes: Text | None = Field(default=None, description="Traps and caveats for participants.")
+    id: Annotated[str, Field(pattern=ID_PATTERN)] = Field(
+        description="The dataset id: lower-case letters, digits and '-'; equal to the folder name.",
+        examples=["market-store-count"],
+    )
+    title: Text = Field(
+        description="Short title, shown in lists and on the data card.",
+        examples=[{"ko": "전국 전통시장 점포수 예측", "en": "Stores in traditional markets"}],
+    )
+    description: Text = Field(
+        description="What the data is and what is predicted, a paragraph in each language.",
+        examples=[{"ko": "전국 전통시장 1,388곳의 ...", "en": "1,388 traditional markets ..."}],
+    )
+    task: TaskType = Field(description="What is predicted (see *Tasks*).", examples=["regression"])
+    source: Source = Field(
+        description="Where the raw data came from and under which terms.",
+        examples=[
+            {
+                "agency": {"ko": "소상공인시장진흥공단", "en": "Small Enterprise and Market"},
+                "reference": "공공데이터포털 dataset 15012894, 2024-11-04",
+                "licence": {"name": "공공누리 제1유형 (출처표시)"},
+            }
+        ],
+    )
+    synthetic: bool = Field(
+        default=False,
+        description="The rows are generated, not observed (the card says so at the top).",
+        examples=[True],
+    )
+    raw: list[RawFile] = Field(
+        min_length=1,
+        description="Raw files, read and concatenated in order; they must share their columns.",
+        examples=[[{"path": "raw/markets.csv", "encoding": "cp949"}]],
+    )
+    columns: list[Column] = Field(
+        min_length=2,
+        description="Published columns, in order. Every raw column is either here or in 'drop'.",
+        examples=[
+            [
+                {
+                    "name": "store_count",
+                    "source": "점포수",
+                    "type": "integer",
+                    "description": {"ko": "점포수", "en": "Number of stores"},
+                }
+            ]
+        ],
+    )
+    drop: list[DroppedColumn] = Field(
+        default_factory=list,
+        description="Raw columns that are not published, each with its reason.",
+        examples=[[{"column": "전화번호", "reason": "contact phone number of the market office"}]],
+    )
+    id_column: IdSpec = Field(
+        description="The row id.", examples=[{"column": "market_id", "generate": True}]
+    )
+    target: TargetSpec = Field(
+        description="What participants predict.", examples=[{"column": "store_count"}]
+    )
+    split: SplitSpec = Field(
+        description="How rows are divided into train and test.",
+        examples=[
+            {
+                "method": "group",
+                "column": "market_name",
+                "test_fraction": 0.3,
+                "public_fraction": 0.5,
+                "seed": 20251124,
+            }
+        ],
+    )
+    quality: QualitySpec = Field(
+        default_factory=QualitySpec,
+        description="The quality gate's suite and thresholds.",
+        examples=[{"suite": "expectations.json", "leakage": {"max_adversarial_auc": 0.7}}],
+    )
+    notes: Text | None = Field(
+        default=None,
+        description="Traps and caveats for participants (shown in the data card).",
+        examples=[{"ko": "시장명이 여러 지역에 반복됩니다.", "en": "Market names recur."}],
+    )
+
+    @field_validator("task", mode="before")
+    @classmethod
+    def _task_filled_in(cls, value: Any) -> Any:
+        return _refuse_placeholder(value, "the task: binary, multiclass, regression or ranking")
 
     @field_validator("columns")
     @classmethod
@@ -222,6 +573,8 @@ class DatasetSpec(_Strict):
             raise ValueError(f"target '{self.target.column}' is not among 'columns'")
         if self.target.column == self.id_column.column:
             raise ValueError("the target cannot be the id column")
+        if self.target.positive is not None and self.task != TaskType.binary:
+            raise ValueError(f"target.positive is read for a binary task only, not '{self.task}'")
         if self.split.method == "stratified" and not self.task.is_classification:
             raise ValueError(f"a stratified split needs a classification task, not '{self.task}'")
         leakage = self.quality.leakage
@@ -244,8 +597,32 @@ class DatasetSpec(_Strict):
         skip = {self.id_column.column, self.target.column}
         return [c.name for c in self.columns if c.name not in skip]
 
+    @property
+    def published_columns(self) -> list[str]:
+        """Every column of the prepared dataset: a generated id first, then 'columns'."""
+        generated = [self.id_column.column] if self.id_column.generate else []
+        return generated + [c.name for c in self.columns]
+
     def column(self, name: str) -> Column:
         return next(c for c in self.columns if c.name == name)
+
+
+def placeholders(spec: DatasetSpec) -> list[str]:
+    """Keys (``title.ko``, ``columns[3].description.en``) still holding a draft's placeholder."""
+    found: list[str] = []
+
+    def walk(value: Any, key: str) -> None:
+        if isinstance(value, dict):
+            for name, item in value.items():
+                walk(item, f"{key}.{name}" if key else str(name))
+        elif isinstance(value, list):
+            for i, item in enumerate(value):
+                walk(item, f"{key}[{i}]")
+        elif is_placeholder(value):
+            found.append(key)
+
+    walk(spec.model_dump(mode="json"), "")
+    return found
 
 
 class LoadedSpec(BaseModel):

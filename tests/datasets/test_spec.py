@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from factories import DatasetFactory
-from odx.datasets.spec import SpecError, load_spec, parse_spec
+from odx.datasets.spec import SpecError, load_spec, parse_spec, placeholders
 
 
 def test_load_spec_reads_shipped_specs() -> None:
@@ -78,4 +78,68 @@ def test_spec_error_for_split_column_with_random_method(make_dataset: DatasetFac
         }
     )
     with pytest.raises(SpecError, match="split: split method 'random' takes no 'column'"):
+        load_spec(folder)
+
+
+def test_placeholders_in_free_text_load_and_are_listed(make_dataset: DatasetFactory) -> None:
+    folder = make_dataset(
+        spec={
+            "title": {"ko": "TODO: 제목", "en": "Tiny shops"},
+            "source": {
+                "agency": {"ko": "시험 기관", "en": "Test agency"},
+                "reference": "TODO: where the file came from",
+                "licence": {"name": "TODO: licence"},
+            },
+        }
+    )
+    assert placeholders(load_spec(folder).spec) == [
+        "title.ko",
+        "source.reference",
+        "source.licence.name",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("spec", "message"),
+    [
+        ({"task": "TODO: binary or regression"}, "task: fill in the task: binary, multiclass"),
+        ({"target": {"column": "TODO: the target"}}, "target.column: fill in the target"),
+        ({"id_column": {"column": "TODO: the id"}}, "id_column.column: fill in the id column"),
+        (
+            {"split": {"method": "TODO", "test_fraction": 0.3, "public_fraction": 0.5, "seed": 1}},
+            "split.method: fill in the split method",
+        ),
+    ],
+)
+def test_placeholders_the_data_depends_on_are_refused_with_what_to_fill_in(
+    make_dataset: DatasetFactory, spec: dict[str, object], message: str
+) -> None:
+    with pytest.raises(SpecError, match=message):
+        load_spec(make_dataset(spec=spec))
+
+
+def test_positive_value_is_for_binary_tasks_only(make_dataset: DatasetFactory) -> None:
+    folder = make_dataset(spec={"target": {"column": "kind", "positive": "식당"}})
+    with pytest.raises(SpecError, match=r"target\.positive is read for a binary task only"):
+        load_spec(folder)
+
+
+def test_positive_value_written_as_yaml_boolean_or_number_is_read_as_text(
+    make_dataset: DatasetFactory,
+) -> None:
+    for written, read in (("yes", "true"), ("1", "1"), ("Y", "Y")):
+        folder = make_dataset(spec={"task": "binary"})
+        path = folder / "dataset.yaml"
+        text = path.read_text(encoding="utf-8").replace(
+            "column: kind\n", f"column: kind\n  positive: {written}\n", 1
+        )
+        path.write_text(text, encoding="utf-8")
+        assert load_spec(folder).spec.target.positive == read
+
+
+def test_delimiter_is_for_csv_files_only(make_dataset: DatasetFactory) -> None:
+    folder = make_dataset(spec={"raw": [{"path": "raw/shops.json", "delimiter": ";"}]})
+    with pytest.raises(
+        SpecError, match="raw\\[0\\]: 'delimiter' applies to CSV files, not to json"
+    ):
         load_spec(folder)
