@@ -7,10 +7,13 @@ spec says what it is; typing happens in :mod:`odx.datasets.prepare`.
 from __future__ import annotations
 
 import codecs
+import csv
 import hashlib
 import io
+import itertools
 import json
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -19,6 +22,11 @@ from odx.platform.errors import InvalidInputError
 
 # Tried in order when no encoding is declared. CP949 is a superset of EUC-KR.
 CANDIDATE_ENCODINGS = ("utf-8-sig", "cp949")
+# Tried in order when no delimiter is declared; the first that splits the sample into a
+# steady number of columns (the most columns, on a tie) wins.
+CANDIDATE_DELIMITERS = (",", "\t", ";", "|")
+DELIMITER_SAMPLE_CHARS = 64 * 1024
+DELIMITER_SAMPLE_LINES = 200
 
 
 class RawDataError(InvalidInputError):
@@ -67,36 +75,87 @@ def decode_text(data: bytes, *, declared: str | None, source: str) -> tuple[str,
     )
 
 
-def _read_one(path: Path, raw: RawFile) -> tuple[pd.DataFrame, str | None]:
-    """Read one existing raw file as text columns; returns the frame and the encoding used."""
+def detect_delimiter(text: str) -> str:
+    """The CSV separator of ``text``: comma, tab, semicolon or pipe (comma when nothing fits).
+
+    A candidate fits when it splits every sampled line into the same number of fields (two or
+    more); among those that fit, the one giving the most columns wins, earlier ones on a tie.
+    """
+    sample = text[:DELIMITER_SAMPLE_CHARS]
+    if len(text) > DELIMITER_SAMPLE_CHARS and "\n" in sample:
+        sample = sample[: sample.rindex("\n")]  # no line cut in half
+    best, best_width = ",", 1
+    for candidate in CANDIDATE_DELIMITERS:
+        rows = csv.reader(io.StringIO(sample), delimiter=candidate)
+        try:
+            widths = {len(row) for row in itertools.islice(rows, DELIMITER_SAMPLE_LINES) if row}
+        except csv.Error:
+            continue
+        if len(widths) == 1 and (width := widths.pop()) > best_width:
+            best, best_width = candidate, width
+    return best
+
+
+def find_records_path(data: Any, *, source: str) -> str | None:
+    """Dotted key path of the largest list of records in parsed JSON (``None``: the top level).
+
+    Open-API responses nest records, e.g. ``response.body.items``; the draft of a spec needs
+    the path, and this saves the organizer reading the file to find it.
+    """
+    best: tuple[int, str | None] = (-1, None)
+    queue: list[tuple[Any, str | None]] = [(data, None)]
+    while queue:
+        value, path = queue.pop(0)
+        if isinstance(value, list) and value and all(isinstance(r, dict) for r in value):
+            best = max(best, (len(value), path), key=lambda found: found[0])
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                queue.append((item, f"{path}.{key}" if path else str(key)))
+    if best[0] < 0:
+        raise RawDataError(f"{source}: no list of records (JSON objects) in this file")
+    return best[1]
+
+
+def read_raw_file(path: Path, raw: RawFile) -> tuple[pd.DataFrame, str | None, str | None]:
+    """Read one existing raw file as text columns.
+
+    Returns the frame, the encoding used (text formats) and the delimiter used (CSV).
+    """
     source = str(path)
     kind = raw.resolved_format
     if kind in ("excel", "parquet"):
         try:
             if kind == "excel":
-                return pd.read_excel(path, dtype=str), None
-            return pd.read_parquet(path).astype("string"), None
+                return pd.read_excel(path, dtype=str), None, None
+            return pd.read_parquet(path).astype("string"), None, None
         except ImportError as exc:
             raise RawDataError(f"{source}: reading {kind} needs an extra package: {exc}") from None
         except Exception as exc:
             raise RawDataError(f"{source}: not a readable {kind} file ({exc})") from None
     text, encoding = decode_text(path.read_bytes(), declared=raw.encoding, source=source)
     if kind == "json":
-        return _frame_from_json(text, raw, source), encoding
+        return _frame_from_json(text, raw, source), encoding, None
+    delimiter = raw.delimiter or detect_delimiter(text)
     try:
-        frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, na_values=[""])
+        frame = pd.read_csv(
+            io.StringIO(text), sep=delimiter, dtype=str, keep_default_na=False, na_values=[""]
+        )
     except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
         raise RawDataError(f"{source}: not a readable CSV file ({exc})") from None
-    return frame, encoding
+    return frame, encoding, delimiter
 
 
-def _frame_from_json(text: str, raw: RawFile, source: str) -> pd.DataFrame:
+def parse_json(text: str, *, source: str) -> Any:
     try:
-        data = json.loads(text)
+        return json.loads(text)
     except json.JSONDecodeError as exc:
         raise RawDataError(
             f"{source}:{exc.lineno}:{exc.colno}: not valid JSON: {exc.msg}"
         ) from None
+
+
+def _frame_from_json(text: str, raw: RawFile, source: str) -> pd.DataFrame:
+    data = parse_json(text, source=source)
     if raw.records_path:
         for key in raw.records_path.split("."):
             if not isinstance(data, dict) or key not in data:
@@ -125,7 +184,7 @@ def read_raw(loaded: LoadedSpec) -> tuple[pd.DataFrame, dict[str, dict[str, str 
                 f"{path}: sha256 is {checksum}, but the spec declares {raw.sha256}; "
                 "the raw file changed — update the spec if that is intended"
             )
-        frame, encoding = _read_one(path, raw)
+        frame, encoding, _ = read_raw_file(path, raw)
         frames.append(frame)
         info[raw.path] = {"sha256": checksum, "encoding": encoding}
     combined = frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)

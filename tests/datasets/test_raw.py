@@ -5,7 +5,13 @@ from __future__ import annotations
 import pytest
 
 from factories import DatasetFactory
-from odx.datasets.raw import RawDataError, decode_text, read_raw
+from odx.datasets.raw import (
+    RawDataError,
+    decode_text,
+    detect_delimiter,
+    find_records_path,
+    read_raw,
+)
 from odx.datasets.spec import load_spec
 
 
@@ -70,3 +76,46 @@ def test_excel_and_parquet_raw_files_are_read_as_text(
     assert read.shape == frame.shape
     assert read.loc[3, "city"] == frame.loc[3, "city"]
     assert float(read.loc[3, "size"]) == frame.loc[3, "size"]
+
+
+@pytest.mark.parametrize("separator", [",", "\t", ";", "|"])
+def test_delimiter_is_detected(make_dataset: DatasetFactory, separator: str) -> None:
+    import pandas as pd
+
+    from factories import tiny_rows
+
+    text = pd.DataFrame(tiny_rows()).to_csv(index=False, sep=separator)
+    frame, _ = read_raw(load_spec(make_dataset(raw_bytes=text.encode())))
+    assert list(frame.columns) == list(tiny_rows()[0])
+    assert frame.loc[4, "memo"] == tiny_rows()[4]["memo"]
+
+
+def test_commas_inside_quoted_fields_do_not_fool_detection() -> None:
+    text = 'a;b;c\n"1,5";"x, y";3\n"2,5";"z";4\n'
+    assert detect_delimiter(text) == ";"
+    assert detect_delimiter('name,memo\n"Kim","a; b; c"\n"Lee","d; e; f"\n') == ","
+
+
+def test_single_column_falls_back_to_comma() -> None:
+    assert detect_delimiter("only\n1\n2\n") == ","
+
+
+def test_declared_delimiter_is_used(make_dataset: DatasetFactory) -> None:
+    import pandas as pd
+
+    from factories import tiny_rows
+
+    text = pd.DataFrame(tiny_rows()).to_csv(index=False, sep="|")
+    folder = make_dataset(
+        raw_bytes=text.encode(), spec={"raw": [{"path": "raw/shops.csv", "delimiter": "|"}]}
+    )
+    frame, _ = read_raw(load_spec(folder))
+    assert frame.shape == (120, 6)
+
+
+def test_records_path_is_found_in_nested_json() -> None:
+    data = {"response": {"header": {"code": "00"}, "body": {"items": [{"a": 1}, {"a": 2}]}}}
+    assert find_records_path(data, source="x.json") == "response.body.items"
+    assert find_records_path([{"a": 1}], source="x.json") is None
+    with pytest.raises(RawDataError, match=r"x\.json: no list of records"):
+        find_records_path({"a": [1, 2]}, source="x.json")
