@@ -22,6 +22,7 @@ import pandas as pd
 
 from odx.datasets.card import render_card
 from odx.datasets.prepare import PreparedData, prepare
+from odx.datasets.quality.expectations import load_suite
 from odx.datasets.quality.gate import GateReport, Step, run_gate
 from odx.datasets.quality.report import public_report, write_report
 from odx.datasets.raw import read_raw, sha256_file
@@ -73,11 +74,15 @@ def fingerprint_inputs(loaded: LoadedSpec) -> str:
 def build_candidate(
     loaded: LoadedSpec, *, step: Step | None = None, fingerprint: str | None = None
 ) -> Candidate:
-    """Read, prepare and split a dataset; raises on data that contradicts its spec.
+    """Check the suite, then read, prepare and split a dataset.
 
-    ``fingerprint`` saves hashing the raw files again when the caller already did.
+    Raises on a suite GX cannot run or that names columns the dataset lacks, and on data that
+    contradicts its spec, all before any expectation is validated. ``fingerprint`` saves
+    hashing the raw files again when the caller already did.
     """
     say = step or (lambda _name: None)
+    say("check the expectation suite")
+    load_suite(loaded.suite_path, loaded.spec)
     say("read raw files")
     raw, raw_info = read_raw(loaded)
     say("prepare columns")

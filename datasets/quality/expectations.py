@@ -16,7 +16,8 @@ from typing import Any
 
 import pandas as pd
 
-from odx.datasets.spec import SpecError
+from odx.datasets.quality.suite_checks import suite_problems
+from odx.datasets.spec import DatasetSpec, SpecError
 
 EXAMPLES = 5
 RESULT_FORMAT = {"result_format": "SUMMARY", "partial_unexpected_count": EXAMPLES}
@@ -50,8 +51,22 @@ class SuiteResult:
         return [o for o in self.outcomes if not o.success]
 
 
-def load_suite(path: Path) -> dict[str, Any]:
-    """Read a GX suite file, checking only what we rely on; GX checks the rest."""
+def load_suite(path: Path, spec: DatasetSpec | None = None) -> dict[str, Any]:
+    """Read a GX suite file and check it before GX runs it.
+
+    Every expectation's type and arguments are checked against GX's own registry; with
+    ``spec``, also the columns it names and the values it expects of a binary target. All
+    problems are reported at once as one :class:`SpecError`.
+    """
+    data = _read_suite(path)
+    problems = suite_problems(data, path, spec)
+    if problems:
+        raise SpecError("\n".join(problems), extra={"problems": problems})
+    return data
+
+
+def _read_suite(path: Path) -> dict[str, Any]:
+    """The parsed suite, checking the shape we rely on."""
     if not path.is_file():
         raise SpecError(f"{path}: expectation suite not found (spec key quality.suite)")
     try:
