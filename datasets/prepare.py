@@ -13,7 +13,8 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from odx.datasets.spec import Column, ColumnType, DatasetSpec, SpecError, SplitFirst
+from odx.datasets.binary import binary_labels
+from odx.datasets.spec import Column, ColumnType, DatasetSpec, SpecError, SplitFirst, TaskType
 from odx.platform.errors import InvalidInputError
 
 EXAMPLES = 5
@@ -86,7 +87,7 @@ def _bad_examples(original: pd.Series, parsed: pd.Series) -> list[str]:
     return [str(v) for v in original[bad].unique()[:EXAMPLES]]
 
 
-def _cast(values: pd.Series, column: Column) -> pd.Series:
+def cast_column(values: pd.Series, column: Column) -> pd.Series:
     """Cast a text column to its declared type; refuse values that do not parse."""
     kind = column.type
     if kind in (ColumnType.string, ColumnType.category):
@@ -149,7 +150,7 @@ def prepare(raw: pd.DataFrame, spec: DatasetSpec, *, source: str) -> PreparedDat
     for column in spec.columns:
         values = raw[column.raw_name].astype(object).where(raw[column.raw_name].notna(), None)
         values = pd.Series(values, dtype="string")
-        frame[column.name] = _cast(_apply_transforms(values, column), column)
+        frame[column.name] = cast_column(_apply_transforms(values, column), column)
 
     target = spec.target.column
     missing_target = frame[target].isna()
@@ -160,6 +161,10 @@ def prepare(raw: pd.DataFrame, spec: DatasetSpec, *, source: str) -> PreparedDat
             "'target.drop_missing: true' in the spec to leave those rows out"
         )
     frame = frame[~missing_target].reset_index(drop=True)
+    if spec.task == TaskType.binary:
+        frame[target] = binary_labels(
+            frame[target], positive=spec.target.positive, column=target, source=source
+        )
     _check_ids(frame, id_spec.column)
     return PreparedData(frame=frame, raw_rows=len(raw), rows_dropped_missing_target=dropped)
 
