@@ -1,7 +1,9 @@
 """Leakage checks on a train/test split: features that give the answer away, and splits that differ.
 
 Every check is deterministic for a given seed and returns plain Python numbers, so its
-dataclasses go straight into the JSON report via :func:`dataclasses.asdict`.
+dataclasses go straight into the JSON report via :func:`dataclasses.asdict`. A binary target is
+judged by each feature's own AUC (:mod:`odx.datasets.quality.feature_auc`); multiclass and
+numeric targets by an out-of-fold lookup.
 """
 
 from __future__ import annotations
@@ -16,6 +18,9 @@ from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import StratifiedKFold, cross_val_predict
 from threadpoolctl import threadpool_limits
 
+from odx.datasets.quality.feature_auc import feature_auc, oriented_auc
+from odx.datasets.spec import LeakageThresholds
+
 MAX_FOLDS = 5
 MAX_CATEGORIES = 50
 MAX_ID_TEXT_LENGTH = 80
@@ -23,16 +28,23 @@ CONTAINS_ID_SHARE = 0.5
 CONTAINS_SAMPLE = 50_000
 TOP_FEATURES = 5
 DUPLICATE_EXAMPLES = 5
+MAX_FEATURE_AUC: float = LeakageThresholds.model_fields["max_feature_auc"].default
 
 
 @dataclass(frozen=True)
 class FeatureTargetScore:
     """How well one feature alone predicts the target, against a baseline that ignores it.
 
-    ``kind`` is ``lookup`` (out-of-fold value -> label lookup), ``contains_target`` (the text
-    holds the row's label) or ``monotone`` (|Spearman| with a numeric target). ``flagged`` says
-    the score is above the threshold and closes over half the gap from baseline to perfect, so
-    an imbalanced target does not flag every feature.
+    Binary targets: ``score`` is an AUC against a ``baseline`` of 0.5, and ``kind`` is
+    ``auc_rank`` (the feature's numbers ranked as they are), ``auc_encoded`` (its out-of-fold
+    positive rate per value or quantile bin) or ``contains_target`` (the text holds a label
+    word); ``flagged`` says the AUC is above the AUC threshold.
+
+    Other targets: ``kind`` is ``lookup`` (out-of-fold value -> label lookup, accuracy or R²),
+    ``contains_target`` (share of rows whose text holds their label) or ``monotone``
+    (|Spearman| with a numeric target); ``flagged`` says the score is above the threshold and
+    closes over half the gap from baseline to perfect, so an imbalanced target does not flag
+    every feature.
     """
 
     column: str
@@ -143,6 +155,37 @@ def _contains_share(text: pd.Series, labels: pd.Series) -> float:
     return hits / len(labels) if len(labels) else 0.0
 
 
+def _contains_score(text: pd.Series, labels: pd.Series, words: list[object]) -> np.ndarray:
+    """+1 where the text holds the second label word, -1 where it holds the first (else 0)."""
+    cells = text.astype(object).where(text.notna(), "").astype(str)
+    score = np.zeros(len(cells))
+    for sign, label in zip((-1.0, 1.0), words, strict=True):
+        word = str(label)
+        if len(word) >= 2 and not _is_number(word):
+            score += sign * cells.str.contains(word, regex=False).to_numpy(dtype=float)
+    return score
+
+
+def _binary_leaks(
+    frame: pd.DataFrame, target: str, features: list[str], *, auc_threshold: float, seed: int
+) -> list[FeatureTargetScore]:
+    """Each feature's own AUC against a two-valued target."""
+    codes, words = pd.factorize(frame[target], sort=True)
+    labels = codes.astype(int)
+    folds = _folds(len(frame), seed)
+    results: list[FeatureTargetScore] = []
+    for column in (c for c in features if c != target):
+        feature = frame[column]
+        score, kind = feature_auc(feature, labels, folds)
+        kind = f"auc_{kind}"
+        if _is_text(feature):
+            contains = oriented_auc(labels, _contains_score(feature, frame[target], list(words)))
+            if contains > max(score, 0.5):
+                score, kind = contains, "contains_target"
+        results.append(FeatureTargetScore(column, score, 0.5, kind, score > auc_threshold))
+    return sorted(results, key=lambda r: (-r.score, r.column))
+
+
 def find_target_leaks(
     train: pd.DataFrame,
     target: str,
@@ -151,9 +194,16 @@ def find_target_leaks(
     classification: bool,
     threshold: float,
     seed: int,
+    auc_threshold: float = MAX_FEATURE_AUC,
 ) -> list[FeatureTargetScore]:
-    """Score every feature as a one-column predictor of the target; best first, for the report."""
+    """Score every feature as a one-column predictor of the target; best first, for the report.
+
+    A classification target with two values is judged by AUC against ``auc_threshold``; any
+    other by lookup scores against ``threshold``.
+    """
     frame = train[train[target].notna()].reset_index(drop=True)
+    if classification and frame[target].nunique() == 2 and len(frame) >= 2:
+        return _binary_leaks(frame, target, features, auc_threshold=auc_threshold, seed=seed)
     if not classification:
         numeric = pd.to_numeric(frame[target], errors="coerce")
         frame = frame[numeric.notna()].reset_index(drop=True)

@@ -1,12 +1,18 @@
-"""Leakage checks on small synthetic splits built in the test."""
+"""Leakage checks on small synthetic splits built in the test.
+
+Multiclass and numeric targets are judged by out-of-fold lookups (``_frame`` has three labels);
+binary targets by each feature's own AUC (see the tests after the lookup ones).
+"""
 
 from __future__ import annotations
 
 import json
 from dataclasses import asdict
+from typing import Any
 
 import numpy as np
 import pandas as pd
+from sklearn.metrics import roc_auc_score
 
 from odx.datasets.quality.leakage import (
     DuplicateResult,
@@ -30,7 +36,7 @@ def _frame(rows: int = 2000, seed: int = 0) -> pd.DataFrame:
             "serial": np.arange(rows) * 7 + 3,
         }
     )
-    frame["label"] = np.where(subcategory < 15, "창업", "기술")
+    frame["label"] = np.select([subcategory < 10, subcategory < 20], ["창업", "기술"], "수출")
     frame["url"] = "https://www.example.go.kr/view?id=" + frame["id"]
     return frame
 
@@ -46,8 +52,8 @@ def test_lookup_score_flags_a_subcategory_that_determines_the_label() -> None:
     assert leak.kind == "lookup"
     assert leak.score == 1.0
     assert leak.flagged
-    assert 0.4 < leak.baseline < 0.6
-    assert scores["region"].score < 0.6
+    assert 0.3 < leak.baseline < 0.4
+    assert scores["region"].score < 0.45
     assert not scores["region"].flagged
 
 
@@ -99,7 +105,7 @@ def test_text_that_contains_the_label_is_a_leak() -> None:
     found = find_target_leaks(
         frame, "label", ["title"], classification=True, threshold=0.95, seed=2
     )
-    assert scores["subcategory"].score < 0.6
+    assert scores["subcategory"].score < 0.45
     [title] = found
     assert (title.kind, title.score, title.flagged) == ("contains_target", 1.0, True)
     assert title.baseline < 0.7
@@ -128,20 +134,118 @@ def test_regression_lookup_and_monotone_scores() -> None:
     assert found["noise"].score < 0.1 and not found["noise"].flagged
 
 
-def test_imbalanced_target_does_not_flag_a_useless_feature() -> None:
+def test_imbalanced_multiclass_target_does_not_flag_a_useless_feature() -> None:
     rng = np.random.default_rng(1)
     rows = 4000
     frame = pd.DataFrame(
         {
-            "label": np.where(rng.random(rows) < 0.98, "정상", "이상"),
+            "label": rng.choice(["정상", "이상", "주의"], rows, p=[0.98, 0.01, 0.01]),
             "region": rng.choice(["서울", "부산", "대구"], rows),
         }
     )
     [score] = find_target_leaks(
         frame, "label", ["region"], classification=True, threshold=0.95, seed=0
     )
-    assert score.score > 0.95
+    assert score.kind == "lookup" and score.score > 0.95  # the majority class alone scores that
     assert not score.flagged
+
+
+# --- binary targets: each feature's own AUC ---------------------------------------------------
+
+
+def _binary(rows: int, positive_share: float, seed: int) -> tuple[pd.DataFrame, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    target = (rng.random(rows) < positive_share).astype(int)
+    frame = pd.DataFrame({"label": np.where(target == 1, "Y", "N")})
+    return frame, target
+
+
+def _binary_scores(frame: pd.DataFrame, features: list[str], **kwargs: object) -> dict[str, Any]:
+    options: dict[str, Any] = {"classification": True, "threshold": 0.9, "seed": 0} | kwargs
+    return {s.column: s for s in find_target_leaks(frame, "label", features, **options)}
+
+
+def test_noisy_numeric_feature_with_auc_089_on_a_mostly_positive_target_is_a_leak() -> None:
+    frame, target = _binary(6000, 0.83, seed=11)
+    noise = np.random.default_rng(12).normal(size=len(frame))
+    frame["signal"] = target * 1.73 + noise  # AUC = Φ(1.73 / √2) ≈ 0.89
+    auc = roc_auc_score(target, frame["signal"])
+    assert 0.87 < auc < 0.91 and 0.81 < target.mean() < 0.85
+    # Accuracy of the best cut-off barely beats always saying "Y": the old check's blind spot.
+    best_accuracy = max(
+        ((frame["signal"] > cut) == target).mean()
+        for cut in np.quantile(frame["signal"], 0.01 * np.arange(1, 100))
+    )
+    assert best_accuracy < 0.9
+    [score] = _binary_scores(frame, ["signal"]).values()
+    assert score.kind == "auc_rank" and score.baseline == 0.5
+    assert abs(score.score - auc) < 1e-9
+    assert score.flagged
+
+
+def test_honest_weak_feature_on_a_mostly_positive_target_passes() -> None:
+    frame, target = _binary(6000, 0.83, seed=21)
+    noise = np.random.default_rng(22).normal(size=len(frame))
+    frame["weak"] = target * 0.6 + noise  # AUC ≈ 0.66
+    frame["flipped"] = -frame["weak"]
+    scores = _binary_scores(frame, ["weak", "flipped"])
+    assert 0.6 < scores["weak"].score < 0.72 and not scores["weak"].flagged
+    assert scores["flipped"].score == scores["weak"].score  # direction does not matter
+
+
+def test_auc_threshold_decides_what_counts_as_a_leak() -> None:
+    frame, target = _binary(4000, 0.7, seed=31)
+    frame["signal"] = target + np.random.default_rng(32).normal(size=len(frame))  # AUC ≈ 0.76
+    assert not _binary_scores(frame, ["signal"])["signal"].flagged
+    assert _binary_scores(frame, ["signal"], auc_threshold=0.7)["signal"].flagged
+
+
+def test_category_that_determines_a_binary_target_is_a_leak_by_out_of_fold_rate() -> None:
+    frame, _ = _binary(3000, 0.8, seed=41)
+    rng = np.random.default_rng(42)
+    codes = np.where(
+        frame["label"] == "Y", rng.integers(0, 20, len(frame)), rng.integers(20, 25, len(frame))
+    )
+    frame["subcategory"] = [f"세부{c:02d}" for c in codes]
+    frame["region"] = rng.choice(["서울", "부산", "대구", "광주"], len(frame))
+    scores = _binary_scores(frame, ["subcategory", "region"])
+    assert scores["subcategory"].kind == "auc_encoded" and scores["subcategory"].score > 0.99
+    assert scores["subcategory"].flagged
+    assert scores["region"].score < 0.6 and not scores["region"].flagged
+
+
+def test_values_shared_by_few_rows_are_not_rewarded_for_noise() -> None:
+    """Rows never see their own label, and a rate that ranks backwards is not turned around."""
+    frame, _ = _binary(4000, 0.5, seed=51)
+    frame["pair"] = [f"P{i // 2:05d}" for i in range(len(frame))]  # 2 rows per value, random labels
+    frame["name"] = [f"업체{i:05d}" for i in range(len(frame))]  # unique per row
+    scores = _binary_scores(frame, ["pair", "name"])
+    assert scores["pair"].score < 0.55 and not scores["pair"].flagged
+    assert scores["name"].score == 0.5 and not scores["name"].flagged
+
+
+def test_empty_values_that_mark_the_target_are_a_leak() -> None:
+    frame, target = _binary(3000, 0.85, seed=61)
+    values = np.random.default_rng(62).normal(size=len(frame))
+    frame["filled_later"] = np.where(target == 0, np.nan, values)  # empty exactly for "N"
+    [score] = _binary_scores(frame, ["filled_later"]).values()
+    assert score.score > 0.99 and score.flagged
+
+
+def test_target_tied_to_a_middle_range_of_a_number_is_a_leak() -> None:
+    rng = np.random.default_rng(71)
+    x = rng.normal(size=5000)
+    frame = pd.DataFrame({"x": x, "label": np.where(np.abs(x) < 0.6, "Y", "N")})
+    [score] = _binary_scores(frame, ["x"]).values()
+    assert score.kind == "auc_encoded" and score.score > 0.95 and score.flagged
+
+
+def test_text_holding_a_binary_label_word_is_a_leak() -> None:
+    frame, _ = _binary(2000, 0.8, seed=81)
+    frame["label"] = frame["label"].map({"Y": "부실", "N": "정상"})
+    frame["memo"] = [f"{i}번 기업: {label} 판정" for i, label in enumerate(frame["label"])]
+    [score] = _binary_scores(frame, ["memo"]).values()
+    assert (score.kind, score.score, score.flagged) == ("contains_target", 1.0, True)
 
 
 def test_cross_split_duplicates_counts_test_rows_seen_in_train_with_nulls_equal() -> None:
