@@ -60,6 +60,33 @@ _PREFILTER = {
 }
 
 
+# Raw headers that announce contact details or people: Korean words anywhere in the header,
+# and the English words (or open-API abbreviations such as rceptInsttTelno) as whole words.
+_HEADER_KINDS: dict[str, tuple[tuple[str, ...], frozenset[str]]] = {
+    "email": (("이메일", "메일", "전자우편"), frozenset({"email", "mail"})),
+    "phone": (
+        ("전화", "연락처", "휴대", "핸드폰", "팩스"),
+        frozenset({"tel", "telno", "phone", "telephone", "fax", "mobile", "cellphone", "contact"}),
+    ),
+    "person": (
+        ("담당", "성명", "대표자", "생년월일", "주민등록"),
+        frozenset({"charger", "manager", "ceo", "birthday"}),
+    ),
+    "web": (("홈페이지", "웹사이트"), frozenset({"url", "homepage", "website", "link"})),
+    "address": (("주소",), frozenset({"address", "addr", "adres", "adress"})),
+}
+_HEADER_WORD = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|[0-9]+")
+
+
+def contact_header_kind(header: str) -> str | None:
+    """``email``, ``phone``, ``person``, ``web`` or ``address`` when a raw header announces it."""
+    words = {w.lower() for w in _HEADER_WORD.findall(header)}
+    for kind, (korean, english) in _HEADER_KINDS.items():
+        if any(k in header for k in korean) or words & english:
+            return kind
+    return None
+
+
 @dataclass(frozen=True)
 class PersonalDataFinding:
     """Cells (``count``) of one column holding one kind of personal data; examples are masked."""

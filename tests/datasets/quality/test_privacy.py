@@ -6,10 +6,12 @@ import json
 from dataclasses import asdict
 
 import pandas as pd
+import pytest
 
 from odx.datasets.quality.privacy import (
     KAnonymityResult,
     PersonalDataFinding,
+    contact_header_kind,
     k_anonymity,
     scan_personal_data,
 )
@@ -170,3 +172,26 @@ def test_scan_accepts_exchange_with_leading_zero_only_when_separated() -> None:
     frame = pd.DataFrame({"tel": ["031-032-4111", "0310324111"]})
     [finding] = scan_personal_data(frame)
     assert (finding.count, finding.examples) == (1, ["031-***-4111"])
+
+
+@pytest.mark.parametrize(
+    ("header", "kind"),
+    [
+        ("전화번호", "phone"),
+        ("담당자 연락처", "phone"),
+        ("rceptInsttTelno", "phone"),
+        ("owner_phone", "phone"),
+        ("rceptInsttEmailAdres", "email"),
+        ("담당자", "person"),
+        ("rceptInsttChargerDeptNm", "person"),
+        ("홈페이지주소", "web"),
+        ("pblancUrl", "web"),
+        ("소재지도로명주소", "address"),
+        ("hotel_name", None),
+        ("intelligence_score", None),
+        ("시장명", None),
+        ("firm_id", None),
+    ],
+)
+def test_headers_that_announce_contact_details(header: str, kind: str | None) -> None:
+    assert contact_header_kind(header) == kind
