@@ -8,6 +8,7 @@ and renamed into place, so a crash never leaves a half-written release where a r
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import os
@@ -23,10 +24,10 @@ import pandas as pd
 from odx.datasets.card import render_card
 from odx.datasets.prepare import PreparedData, prepare
 from odx.datasets.quality.expectations import load_suite
-from odx.datasets.quality.gate import GateReport, Step, run_gate
+from odx.datasets.quality.gate import Check, GateReport, Step, run_gate
 from odx.datasets.quality.report import public_report, write_report
 from odx.datasets.raw import read_raw, sha256_file
-from odx.datasets.spec import LoadedSpec, TaskType
+from odx.datasets.spec import LoadedSpec, TaskType, placeholders
 from odx.datasets.split import Split, split_rows
 
 # Bump when the bytes a release is made of change for the same inputs.
@@ -43,6 +44,7 @@ PUBLIC_FILES = (
     "manifest.json",
 )
 LABELS_FILE = "labels.csv"
+OPEN_DECISIONS_CHECK = "open_decisions"
 USAGE_COLUMN = "Usage"
 
 
@@ -95,13 +97,33 @@ def build_candidate(
 
 
 def gate(candidate: Candidate, *, step: Step | None = None) -> GateReport:
-    return run_gate(
+    """Run the quality gate; a spec still holding a draft's placeholders fails it too."""
+    report = run_gate(
         candidate.prepared.frame,
         candidate.split,
         candidate.loaded,
         fingerprint=candidate.fingerprint,
         step=step,
     )
+    check = open_decisions_check(candidate.loaded)
+    if check is None:
+        return report
+    return dataclasses.replace(report, success=False, checks=[check, *report.checks])
+
+
+def open_decisions_check(loaded: LoadedSpec) -> Check | None:
+    """A failed check naming every key that still holds a placeholder; ``None`` when none does.
+
+    Only a draft has placeholders, so a finished spec's report keeps exactly its usual checks.
+    """
+    keys = placeholders(loaded.spec)
+    if not keys:
+        return None
+    summary = (
+        f"decisions left to make in {loaded.path}: {', '.join(keys)}; "
+        "replace each 'TODO: ...' with what it asks for"
+    )
+    return Check(OPEN_DECISIONS_CHECK, False, summary, {"keys": keys})
 
 
 def _sample_value(train_target: pd.Series, task: TaskType) -> Any:
