@@ -155,7 +155,7 @@ def _contains_share(text: pd.Series, labels: pd.Series) -> float:
     return hits / len(labels) if len(labels) else 0.0
 
 
-def _contains_score(text: pd.Series, labels: pd.Series, words: list[object]) -> np.ndarray:
+def _contains_score(text: pd.Series, words: list[object]) -> np.ndarray:
     """+1 where the text holds the second label word, -1 where it holds the first (else 0)."""
     cells = text.astype(object).where(text.notna(), "").astype(str)
     score = np.zeros(len(cells))
@@ -179,7 +179,7 @@ def _binary_leaks(
         score, kind = feature_auc(feature, labels, folds)
         kind = f"auc_{kind}"
         if _is_text(feature):
-            contains = oriented_auc(labels, _contains_score(feature, frame[target], list(words)))
+            contains = oriented_auc(labels, _contains_score(feature, list(words)))
             if contains > max(score, 0.5):
                 score, kind = contains, "contains_target"
         results.append(FeatureTargetScore(column, score, 0.5, kind, score > auc_threshold))

@@ -347,3 +347,21 @@ def test_headers_become_valid_readable_column_names(header: str, name: str) -> N
 def test_romanisation_follows_the_jamo() -> None:
     assert romanise("깎값의") == "kkakgapui"
     assert romanise("ID 번호") == "ID beonho"
+
+
+def test_excel_raw_file_is_drafted_without_encoding_or_delimiter(tmp_path: Path) -> None:
+    raw = tmp_path / "shops.xlsx"
+    _shops().to_excel(raw, index=False)
+    folder = tmp_path / "tiny-shops"
+    result = draft_dataset(folder, raw, target="업종")
+    assert (result.raw.format, result.raw.encoding, result.raw.delimiter) == ("excel", None, None)
+    assert load_spec(folder).spec.raw[0].path == "raw/shops.xlsx"
+
+
+def test_raw_file_already_in_the_folder_is_used_in_place(tmp_path: Path) -> None:
+    folder = tmp_path / "tiny-shops"
+    raw = _write_csv(folder / "raw" / "shops.csv", _shops())
+    before = raw.read_bytes()
+    result = draft_dataset(folder, raw, target="업종")
+    assert raw.read_bytes() == before and result.written[-1] == raw
+    assert sorted(p.name for p in (folder / "raw").iterdir()) == ["shops.csv"]
