@@ -20,11 +20,9 @@ from enum import Enum
 from pathlib import Path
 from typing import Any, Literal
 
-import annotated_types
 import yaml
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
-from pydantic_core import PydanticUndefined
 
 from odx.datasets.binary import NEGATIVE_SPELLINGS, POSITIVE_SPELLINGS
 from odx.datasets.spec import (
@@ -187,28 +185,32 @@ def _default(field: FieldInfo) -> str:
         if isinstance(value, BaseModel):
             return "see below"
         return _code(value)
-    if field.default is None or field.default is PydanticUndefined:
+    if field.default is None:
         return "—"
     return _code(field.default.value if isinstance(field.default, Enum) else field.default)
 
 
+_CONSTRAINT_WORDS = (
+    ("gt", "more than {}"),
+    ("ge", "at least {}"),
+    ("lt", "less than {}"),
+    ("le", "at most {}"),
+    ("max_length", "at most {} long"),
+    ("pattern", "matches `{}`"),
+)
+
+
 def _constraints(field: FieldInfo) -> str:
+    """Bounds, lengths and patterns from the field's metadata (pydantic keeps one per item)."""
     words = []
     for item in field.metadata:
-        if isinstance(item, annotated_types.Gt):
-            words.append(f"more than {item.gt}")
-        elif isinstance(item, annotated_types.Ge):
-            words.append(f"at least {item.ge}")
-        elif isinstance(item, annotated_types.Lt):
-            words.append(f"less than {item.lt}")
-        elif isinstance(item, annotated_types.Le):
-            words.append(f"at most {item.le}")
-        elif isinstance(item, annotated_types.MinLen) and item.min_length > 1:
-            words.append(f"at least {item.min_length} long")
-        elif isinstance(item, annotated_types.MaxLen):
-            words.append(f"at most {item.max_length} long")
-        elif getattr(item, "pattern", None):
-            words.append(f"matches `{item.pattern}`")
+        for attribute, text in _CONSTRAINT_WORDS:
+            value = getattr(item, attribute, None)
+            if value is not None:
+                words.append(text.format(value))
+        minimum = getattr(item, "min_length", None)
+        if minimum is not None and minimum > 1:
+            words.append(f"at least {minimum} long")
     return f" ({'; '.join(words)})" if words else ""
 
 
