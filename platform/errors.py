@@ -3,11 +3,55 @@
 Every error carries a machine-readable ``code``, a short ``title`` and an HTTP
 ``status``. ``participant_safe`` says whether the message may be shown to a
 participant: messages built from hidden labels never are.
+
+A ``detail`` may be a :class:`Message`: plain English for the API, the CLI and logs, that
+also remembers a message key and its values, so pages can say it in the visitor's language.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from datetime import datetime
+from enum import Enum
 from typing import Any, ClassVar
+
+MOMENT = "%Y-%m-%d %H:%M %Z"  # how error texts show a moment, e.g. 2026-05-02 00:00 KST
+
+
+def plain(value: object) -> object:
+    """A value as an English sentence shows it: moments to the minute in their own time
+    zone, enum members by their value, lists joined with commas."""
+    if isinstance(value, datetime):
+        return value.strftime(MOMENT)
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, list | tuple):
+        return ", ".join(str(plain(v)) for v in value)
+    return value
+
+
+class Message(str):
+    """An English sentence that also keeps its message key and values.
+
+    It is a ``str``, so everything that reads an error's detail (problem bodies, the CLI,
+    logs, tests) keeps working unchanged; the pages look up ``detail.<key>`` in their
+    catalogue and fill in the same values in the visitor's language.
+    """
+
+    key: str
+    values: Mapping[str, Any]
+
+    def __new__(cls, key: str, english: str, /, **values: Any) -> Message:
+        return _message(english.format(**{k: plain(v) for k, v in values.items()}), key, values)
+
+    def __reduce__(self) -> tuple[Any, ...]:  # copies and pickles keep the key and values
+        return (_message, (str(self), self.key, dict(self.values)))
+
+
+def _message(text: str, key: str, values: Mapping[str, Any]) -> Message:
+    message = str.__new__(Message, text)
+    message.key, message.values = key, values
+    return message
 
 
 class OdxError(Exception):

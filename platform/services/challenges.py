@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from odx.platform.challenges.spec import ChallengeSpec, ChallengeSpecError, load_challenge
 from odx.platform.db.models import Challenge, DatasetVersion, utcnow
-from odx.platform.errors import ConflictError, NotFoundError
+from odx.platform.errors import ConflictError, Message, NotFoundError
 from odx.platform.services import audit
 from odx.platform.services.datasets import get_version
 
@@ -68,7 +68,14 @@ def get(session: Session, challenge_id: str) -> Challenge:
     challenge = session.get(Challenge, challenge_id)
     if challenge is None:
         known = ", ".join(c.id for c in list_all(session)) or "none"
-        raise UnknownChallengeError(f"unknown challenge '{challenge_id}'; known: {known}")
+        raise UnknownChallengeError(
+            Message(
+                "challenge.unknown",
+                "unknown challenge '{id}'; known: {known}",
+                id=challenge_id,
+                known=known,
+            )
+        )
     return challenge
 
 
@@ -103,8 +110,12 @@ def reveal(session: Session, challenge: Challenge, *, actor: str) -> None:
     scores seen while submissions are still open could be used to fit the private split)."""
     if not is_over(challenge, utcnow()):
         raise ConflictError(
-            f"'{challenge.id}' is still accepting submissions; close it before revealing the "
-            "private leaderboard"
+            Message(
+                "challenge.reveal_open",
+                "'{id}' is still accepting submissions; close it before revealing the "
+                "private leaderboard",
+                id=challenge.id,
+            )
         )
     if challenge.revealed_at is None:
         challenge.revealed_at = utcnow()

@@ -17,7 +17,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from odx.platform.db.models import Challenge, Submission, Team, User, utcnow
-from odx.platform.errors import ConflictError
+from odx.platform.errors import ConflictError, Message
 from odx.platform.services.challenges import is_over, spec_of
 from odx.scoring.leaderboard import (
     Entry,
@@ -54,9 +54,13 @@ def select_final(session: Session, submission: Submission, selected: bool) -> No
     the choice is frozen once the challenge is over (it decides the private ranking)."""
     challenge = session.get(Challenge, submission.challenge_id)
     if challenge is not None and is_over(challenge, utcnow()):
-        raise ConflictError("the challenge is over; final submissions can no longer change")
+        raise ConflictError(
+            Message("final.frozen", "the challenge is over; final submissions can no longer change")
+        )
     if selected and submission.status != "scored":
-        raise ConflictError("only a scored submission can be selected as final")
+        raise ConflictError(
+            Message("final.not_scored", "only a scored submission can be selected as final")
+        )
     if selected and not submission.selected and challenge is not None:
         limit = spec_of(challenge).limits.final_submissions
         count = (
@@ -69,7 +73,11 @@ def select_final(session: Session, submission: Submission, selected: bool) -> No
         )
         if count >= limit:
             raise ConflictError(
-                f"your team already selected {limit} final submissions; unselect one first"
+                Message(
+                    "final.limit",
+                    "your team already selected {limit} final submissions; unselect one first",
+                    limit=limit,
+                )
             )
     submission.selected = selected
     invalidate(submission.challenge_id)

@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from odx.platform.db.models import Challenge, Submission, Team, User, utcnow
-from odx.platform.errors import NotFoundError, OdxError
+from odx.platform.errors import Message, NotFoundError, OdxError
 from odx.platform.services import teams
 from odx.platform.services.challenges import spec_of
 from odx.platform.settings import Settings
@@ -43,6 +43,12 @@ class SubmissionLimitError(OdxError):
 class UnknownSubmissionError(NotFoundError):
     code = "unknown_submission"
     title = "Unknown submission"
+
+
+def _unknown(submission_id: str) -> UnknownSubmissionError:
+    return UnknownSubmissionError(
+        Message("submission.unknown", "no submission '{id}'", id=submission_id)
+    )
 
 
 def _team_lock(team_id: int) -> threading.Lock:
@@ -107,24 +113,43 @@ def check_can_submit(session: Session, challenge: Challenge, team: Team, now: da
     spec = spec_of(challenge)
     phase = spec.phase_at(now)
     if challenge.closed_at is not None or phase is None:
-        raise SubmissionClosedError(f"'{challenge.id}' is not accepting submissions now")
+        raise SubmissionClosedError(
+            Message(
+                "submission.closed",
+                "'{challenge}' is not accepting submissions now",
+                challenge=challenge.id,
+            )
+        )
     if team.is_baseline:
         return phase.name
     left = quota(session, challenge, team, now)
-    resets = left.resets_at.strftime("%Y-%m-%d %H:%M %Z")
     if left.used_today >= left.daily:
         raise SubmissionLimitError(
-            f"your team has used its {left.daily} submissions for today; "
-            f"the quota resets at {resets}"
+            Message(
+                "quota.daily",
+                "your team has used its {daily} submissions for today; "
+                "the quota resets at {resets}",
+                daily=left.daily,
+                resets=left.resets_at,
+            )
         )
     if left.total is not None and left.used_total >= left.total:
         raise SubmissionLimitError(
-            f"your team has used all {left.total} submissions of this challenge"
+            Message(
+                "quota.total",
+                "your team has used all {total} submissions of this challenge",
+                total=left.total,
+            )
         )
     if left.invalid_today >= left.invalid_daily:
         raise SubmissionLimitError(
-            f"your team sent {left.invalid_today} invalid files today, the most allowed; "
-            f"check files with the sample submission and try again after {resets}"
+            Message(
+                "quota.invalid",
+                "your team sent {invalid} invalid files today, the most allowed; "
+                "check files with the sample submission and try again after {resets}",
+                invalid=left.invalid_today,
+                resets=left.resets_at,
+            )
         )
     return phase.name
 
@@ -168,7 +193,7 @@ def accept(
 def get(session: Session, submission_id: str) -> Submission:
     submission = session.get(Submission, submission_id)
     if submission is None:
-        raise UnknownSubmissionError(f"no submission '{submission_id}'")
+        raise _unknown(submission_id)
     return submission
 
 
@@ -191,7 +216,7 @@ def visible_to(session: Session, submission_id: str, user: User, *, staff: bool)
     challenge = session.get(Challenge, submission.challenge_id)
     team = teams.team_of(session, challenge, user) if challenge else None
     if team is None or team.id != submission.team_id:
-        raise UnknownSubmissionError(f"no submission '{submission_id}'")
+        raise _unknown(submission_id)
     return submission
 
 

@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from odx.platform.db.models import Challenge, Team, TeamMember, User
-from odx.platform.errors import ConflictError, InvalidInputError, NotFoundError
+from odx.platform.errors import ConflictError, InvalidInputError, Message, NotFoundError
 from odx.platform.services.challenges import spec_of
 from odx.platform.services.users import hash_token
 
@@ -31,16 +31,32 @@ def require_team(session: Session, challenge: Challenge, user: User) -> Team:
     team = team_of(session, challenge, user)
     if team is None:
         raise NotInTeamError(
-            f"join or create a team in '{challenge.id}' first (POST /api/challenges/"
-            f"{challenge.id}/teams)"
+            Message(
+                "team.required",
+                "join or create a team in '{challenge}' first "
+                "(POST /api/challenges/{challenge}/teams)",
+                challenge=challenge.id,
+            )
         )
     return team
+
+
+def _already_member(challenge: Challenge) -> ConflictError:
+    return ConflictError(
+        Message(
+            "team.already_member",
+            "you are already in a team in '{challenge}'",
+            challenge=challenge.id,
+        )
+    )
 
 
 def _check_name(name: str) -> str:
     name = name.strip()
     if not 1 <= len(name) <= 100:
-        raise InvalidInputError("a team name has 1 to 100 characters")
+        raise InvalidInputError(
+            Message("team.name_length", "a team name has 1 to {most} characters", most=100)
+        )
     return name
 
 
@@ -50,12 +66,19 @@ def create(
     """Create a team with ``user`` as its first member; returns it and its invite code."""
     name = _check_name(name)
     if team_of(session, challenge, user) is not None:
-        raise ConflictError(f"you are already in a team in '{challenge.id}'")
+        raise _already_member(challenge)
     if (
         session.scalar(select(Team).where(Team.challenge_id == challenge.id, Team.name == name))
         is not None
     ):
-        raise ConflictError(f"a team named '{name}' already exists in '{challenge.id}'")
+        raise ConflictError(
+            Message(
+                "team.name_taken",
+                "a team named '{name}' already exists in '{challenge}'",
+                name=name,
+                challenge=challenge.id,
+            )
+        )
     invite = secrets.token_urlsafe(12)
     team = Team(
         challenge_id=challenge.id,
@@ -74,13 +97,27 @@ def join(session: Session, challenge: Challenge, user: User, name: str, invite: 
     """Add ``user`` to the team called ``name``, given its invite code, if it has room."""
     team = session.scalar(select(Team).where(Team.challenge_id == challenge.id, Team.name == name))
     if team is None or team.is_baseline or team.invite_sha256 != hash_token(invite):
-        raise NotFoundError(f"no team named '{name}' with that invite code in '{challenge.id}'")
+        raise NotFoundError(
+            Message(
+                "team.not_found",
+                "no team named '{name}' with that invite code in '{challenge}'",
+                name=name,
+                challenge=challenge.id,
+            )
+        )
     if team_of(session, challenge, user) is not None:
-        raise ConflictError(f"you are already in a team in '{challenge.id}'")
+        raise _already_member(challenge)
     size = session.scalar(select(func.count()).where(TeamMember.team_id == team.id)) or 0
     limit = spec_of(challenge).limits.team_size
     if size >= limit:
-        raise ConflictError(f"team '{name}' is full ({limit} members at most)")
+        raise ConflictError(
+            Message(
+                "team.full",
+                "team '{name}' is full ({limit} members at most)",
+                name=name,
+                limit=limit,
+            )
+        )
     session.add(TeamMember(challenge_id=challenge.id, team_id=team.id, user_id=user.id))
     session.flush()
     return team

@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from odx.platform.db.models import User
-from odx.platform.errors import ConflictError, InvalidInputError, NotFoundError, OdxError
+from odx.platform.errors import ConflictError, InvalidInputError, Message, NotFoundError, OdxError
 from odx.platform.services import audit
 
 TOKEN_PREFIX = "odx_"
@@ -84,8 +84,14 @@ def require_role(user: User, *roles: Role) -> None:
     """Refuse unless the user has one of ``roles``; admins may do everything."""
     if user.role == Role.admin or user.role in roles:
         return
-    allowed = ", ".join(r.value for r in roles)
-    raise PermissionDeniedError(f"this needs the role {allowed}; you are {user.role}")
+    raise PermissionDeniedError(
+        Message(
+            "role.required",
+            "this needs the role {roles}; you are {role}",
+            roles=list(roles),
+            role=Role(user.role),
+        )
+    )
 
 
 def get_by_name(session: Session, name: str) -> User:

@@ -3,6 +3,8 @@ language with a way back, and a sign-in redirect where a session is missing."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Any
 from urllib.parse import quote, urlsplit
 
 from fastapi import Request
@@ -11,7 +13,8 @@ from fastapi.responses import RedirectResponse, Response
 from odx.platform.db.engine import session_scope
 from odx.platform.services import sessions
 from odx.platform.services.sessions import SignedIn
-from odx.platform.web.context import page_for
+from odx.platform.web import i18n
+from odx.platform.web.context import filesize, page_for
 from odx.platform.web.i18n import catalogue
 from odx.platform.web.security import SESSION_COOKIE, safe_next
 
@@ -49,6 +52,35 @@ def _visitor(request: Request) -> SignedIn | None:
         return None
 
 
+@dataclass(frozen=True)
+class Detail:
+    """What a page says about an error: the text, and its language when that is not the
+    page's (an error raised without a message key still reads in English)."""
+
+    text: str
+    lang: str | None = None
+
+
+def _values_for(request: Request, code: str) -> dict[str, Any]:
+    """The values a code's text needs, for errors that carry none (raised outside the page
+    layer's services): the address asked for and the settings."""
+    values: dict[str, Any] = {**request.path_params, "path": request.url.path}
+    if code == "upload_too_large":
+        values["limit"] = filesize(request.app.state.settings.max_upload_bytes)
+    return values
+
+
+def localized(request: Request, lang: i18n.Lang, code: str, detail: str) -> Detail:
+    """An error's detail in the page's language: from its message key, else from its code,
+    else as the API says it (marked English)."""
+    text = i18n.detail_text(lang, detail)
+    if text is None:
+        text = i18n.say(lang, f"detail.code.{code}", _values_for(request, code))
+    if text is not None:
+        return Detail(text)
+    return Detail(detail, None if lang == "en" else "en")
+
+
 def error_page(request: Request, status: int, code: str, detail: str) -> Response | None:
     """The error as a page for a browser; None for everyone else (they get JSON).
     Blocking (it may read the session): the API's handlers call it on a worker thread."""
@@ -60,11 +92,13 @@ def error_page(request: Request, status: int, code: str, detail: str) -> Respons
     heading = next(
         (key for key in (f"error.{code}", f"error.{status}") if key in known), "error.title"
     )
-    return page_for(request, _visitor(request)).render(
+    page = page_for(request, _visitor(request))
+    return page.render(
         "error.html",
         status=status,
         code=code,
         status_code=status,
         heading=heading,
-        detail=detail,
+        detail=localized(request, page.lang, code, detail),
+        technical=detail if code == "invalid_request" else "",
     )

@@ -2,15 +2,20 @@
 
 A key holds one text per language; ``{name}`` placeholders are filled with ``str.format``.
 A missing key is an error at render time, and a test checks every key the templates use.
+Errors raised with a :class:`~odx.platform.errors.Message` are said from ``detail.<key>``.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from enum import Enum
 from functools import cache
 from pathlib import Path
-from typing import Literal, get_args
+from typing import Any, Literal, get_args
 
 import yaml
+
+from odx.platform.errors import Message, plain
 
 Lang = Literal["ko", "en"]
 LANGS: tuple[Lang, ...] = get_args(Lang)
@@ -45,3 +50,33 @@ def translate(lang: Lang, key: str, **values: object) -> str:
 def pick(lang: Lang, ko: str, en: str) -> str:
     """Choose between a spec's Korean and English text (falls back to the other one)."""
     return (en or ko) if lang == "en" else (ko or en)
+
+
+def shown(lang: Lang, value: object) -> object:
+    """A value as a page shows it: an enum member by its own text when the catalogue has one
+    (``role.judge`` for ``Role.judge``), lists joined, moments as the API writes them."""
+    if isinstance(value, Enum):
+        key = f"{type(value).__name__.lower()}.{value.value}"
+        return translate(lang, key) if key in catalogue() else value.value
+    if isinstance(value, list | tuple):
+        return ", ".join(str(shown(lang, v)) for v in value)
+    return plain(value)
+
+
+def say(lang: Lang, key: str, values: Mapping[str, Any]) -> str | None:
+    """``key`` in ``lang`` with ``values``; None when the catalogue lacks the key or the text
+    asks for a value that is not there."""
+    if key not in catalogue():
+        return None
+    try:
+        return translate(lang, key, **{name: shown(lang, v) for name, v in values.items()})
+    except (KeyError, IndexError, ValueError):
+        return None
+
+
+def detail_text(lang: Lang, detail: str) -> str | None:
+    """An error's detail in ``lang`` from its message key and values; None for a detail
+    raised as plain text (or with a key the catalogue does not know)."""
+    if isinstance(detail, Message):
+        return say(lang, f"detail.{detail.key}", detail.values)
+    return None

@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 
 from fastapi import Form, Request, Response
 
-from odx.platform.errors import OdxError
+from odx.platform.errors import Message, OdxError
 from odx.platform.services.sessions import LIFETIME, SignedIn
 
 SESSION_COOKIE = "odx_session"
@@ -78,7 +78,7 @@ def check_origin(request: Request) -> None:
     """Refuse a state-changing request sent by another site's page."""
     origin = request.headers.get("origin")
     if origin and origin != "null" and urlsplit(origin).netloc != request.headers.get("host"):
-        raise CsrfError("this form was sent from another site")
+        raise CsrfError(Message("csrf.foreign", "this form was sent from another site"))
 
 
 def check_csrf(request: Request, sent: str | None, signed: SignedIn | None) -> None:
@@ -87,7 +87,9 @@ def check_csrf(request: Request, sent: str | None, signed: SignedIn | None) -> N
     sent = sent or request.headers.get(CSRF_HEADER)
     expected = signed.csrf_token if signed else request.cookies.get(CSRF_COOKIE)
     if not sent or not expected or not hmac.compare_digest(sent, expected):
-        raise CsrfError("the form has expired; reload the page and try again")
+        raise CsrfError(
+            Message("csrf.expired", "the form has expired; reload the page and try again")
+        )
 
 
 def safe_next(target: str | None, default: str = "/") -> str:

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from odx.platform.challenges.catalog import SHIPPED_CHALLENGES
 from odx.platform.challenges.spec import ChallengeSpecError
 from odx.platform.db.engine import session_scope
-from odx.platform.errors import ConflictError, InvalidInputError, NotFoundError
+from odx.platform.errors import ConflictError, InvalidInputError, Message, NotFoundError
 from odx.platform.services import audit, challenges, teams, users
 from odx.platform.services import datasets as dataset_service
 from odx.platform.services.users import AuthenticationError, PermissionDeniedError, Role
@@ -144,3 +144,19 @@ def test_a_board_found_current_is_served_from_memory_for_another_moment(
     assert leaderboards.rendered(session, challenge, board="public", fmt="json") is not first
     assert leaderboards.fresh(challenge.id, "private", "json") is None  # never pre-reveal
     leaderboards.invalidate(challenge.id)
+
+
+def test_service_errors_keep_their_english_and_carry_a_message_key(session: Session) -> None:
+    challenge = challenges.register(session, MARKET, actor="org")
+    user = users.create_user(session, name="k-msg", role="participant", actor="a")[0]
+    with pytest.raises(NotFoundError) as refused:
+        teams.join(session, challenge, user, "없는 팀", "code")
+    detail = refused.value.detail
+    assert detail == f"no team named '없는 팀' with that invite code in '{challenge.id}'"
+    assert isinstance(detail, Message) and detail.key == "team.not_found"
+    assert dict(detail.values) == {"name": "없는 팀", "challenge": challenge.id}
+    assert refused.value.to_problem()["detail"] == detail  # the API still sends plain English
+    with pytest.raises(PermissionDeniedError) as denied:
+        users.require_role(user, Role.organizer, Role.judge)
+    assert denied.value.detail == "this needs the role organizer, judge; you are participant"
+    assert denied.value.detail.values["role"] is Role.participant

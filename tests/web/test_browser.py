@@ -134,7 +134,7 @@ def test_participant_sees_precise_errors_for_a_broken_file(
     kim.page.get_by_role("button", name="제출하기").click()
     refused = kim.page.locator("#upload-result .error")
     expect(refused).to_contain_text("제출하지 못했습니다: 파일이 너무 큽니다 — ")
-    expect(refused).to_contain_text("limit")  # the server's detail follows the page's words
+    expect(refused).to_contain_text("최대 크기 1.0 MB")  # the server's detail, in Korean too
     kim.expected_refusal(413, kim.page.url)
     kim.check()
 

@@ -264,7 +264,8 @@ def test_private_board_cannot_be_revealed_from_the_page_while_open(site: Site) -
             f"/organizer/challenges/{CHALLENGE}/reveal", data={"csrf_token": csrf_of(page)}
         )
     assert early.status_code == 409
-    assert "지금은 할 수 없는 작업입니다" in early.text and "close it before" in early.text
+    assert "지금은 할 수 없는 작업입니다" in early.text
+    assert "비공개 리더보드를 공개하기 전에 제출을 마감하세요" in early.text
 
 
 def test_a_form_sent_after_the_session_ended_leads_back_to_its_page(site: Site) -> None:

@@ -12,14 +12,17 @@ from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
 from odx.platform.api.deps import ChallengeDep, SessionDep, is_staff
+from odx.platform.api.problems import PROBLEM_JSON
 from odx.platform.api.routers.challenges import receive_upload
 from odx.platform.db.models import utcnow
+from odx.platform.errors import OdxError
 from odx.platform.services import challenges, sessions, teams
 from odx.platform.services import submissions as intake
 from odx.platform.services.leaderboards import select_final
 from odx.platform.services.users import AuthenticationError
 from odx.platform.web import security, views
 from odx.platform.web.context import PageDep
+from odx.platform.web.errors import localized
 from odx.platform.web.routes.public import challenge_page
 from odx.platform.web.security import CsrfField
 
@@ -147,10 +150,18 @@ def upload(
     csrf: CsrfField = "",
 ) -> Response:
     user = page.require()
-    security.check_csrf(request, csrf, page.signed)
-
-    submission = receive_upload(request, session, challenge, user, file, message)
-    if "application/json" in request.headers.get("accept", ""):
+    script = "application/json" in request.headers.get("accept", "")
+    try:
+        security.check_csrf(request, csrf, page.signed)
+        submission = receive_upload(request, session, challenge, user, file, message)
+    except OdxError as exc:
+        if not script:
+            raise  # an error page, in the visitor's language
+        session.rollback()
+        body = exc.to_problem(request.url.path)
+        body["detail"] = localized(request, page.lang, exc.code, exc.detail).text
+        return JSONResponse(body, status_code=exc.status, media_type=PROBLEM_JSON)
+    if script:
         team = teams.require_team(session, challenge, user)
         left = intake.quota(session, challenge, team, utcnow())
         return JSONResponse(

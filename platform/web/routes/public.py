@@ -11,7 +11,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 
 from odx.platform.api.deps import ChallengeDep, SessionDep, SettingsDep, is_staff
 from odx.platform.db.models import Challenge, DatasetVersion, utcnow
-from odx.platform.errors import NotFoundError
+from odx.platform.errors import Message, NotFoundError
 from odx.platform.services import challenges, leaderboards, teams
 from odx.platform.services import datasets as dataset_service
 from odx.platform.settings import Settings
@@ -101,7 +101,9 @@ def leaderboard(
     revealed = challenge.revealed_at is not None
     staff = page.user is not None and is_staff(page.user)
     if board == "private" and not (revealed or staff):
-        raise NotFoundError("the private leaderboard has not been revealed yet")
+        raise NotFoundError(
+            Message("board.private_hidden", "the private leaderboard has not been revealed yet")
+        )
     spec = challenges.spec_of(challenge)
     rows = [asdict(r) for r in leaderboards.rows(session, challenge, board=board)]
     axis = charts.board_axis(rows)

@@ -1,0 +1,260 @@
+"""What participants meet on the pages, over real HTTP against a running platform: service
+errors in the page's language, quality checks in Korean, a challenge closed early, the score
+chart, the judge's view of a failed file, and choosing a final submission by a short id.
+
+Each test that changes something works on a challenge or a team of its own, so the tests pass
+alone and in any order.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+import string
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import httpx
+import pandas as pd
+import pytest
+import yaml
+
+from live import CHALLENGE, Site, create_users
+from odx.platform.challenges.catalog import SHIPPED_CHALLENGES
+from odx.platform.db.engine import session_scope
+from odx.platform.services import challenges
+from odx.platform.web.i18n import catalogue
+
+ROOT = Path(__file__).resolve().parents[2]
+HTML = {"Accept": "text/html"}
+PEOPLE = ("park", "choi", "han", "yoon", "seo", "oh")
+
+
+@pytest.fixture(scope="module")
+def tokens(site: Site) -> dict[str, str]:
+    """Participants of this module's own (one each, so no test depends on another's)."""
+    return create_users(site.settings, dict.fromkeys(PEOPLE, "participant")) | site.tokens
+
+
+def register(site: Site, challenge_id: str, title: str, **limits: int) -> None:
+    """Another challenge on the published market dataset, open since yesterday for 30 days."""
+    definition = yaml.safe_load((SHIPPED_CHALLENGES / f"{CHALLENGE}.yaml").read_text("utf-8"))
+    now = datetime.now(UTC)
+    definition |= {"id": challenge_id, "title": {"ko": title, "en": f"{title} (en)"}}
+    definition["phases"] = [
+        definition["phases"][0]
+        | {
+            "start": (now - timedelta(days=1)).isoformat(),
+            "end": (now + timedelta(days=30)).isoformat(),
+        }
+    ]
+    definition["limits"] |= limits
+    path = Path(site.settings.resolved_home) / f"{challenge_id}.yaml"
+    path.write_text(yaml.safe_dump(definition, allow_unicode=True), encoding="utf-8")
+    with session_scope(site.settings.resolved_database_url) as session:
+        challenges.register(session, path, actor="test")
+
+
+def api(site: Site, token: str) -> httpx.Client:
+    return httpx.Client(base_url=site.url, headers={"Authorization": f"Bearer {token}"}, timeout=60)
+
+
+def csrf_of(page: httpx.Response) -> str:
+    match = re.search(r'name="csrf_token" value="([^"]*)"', page.text)
+    assert match, "no CSRF field on the page"
+    return match.group(1)
+
+
+@contextmanager
+def signed_in(site: Site, token: str, lang: str = "ko") -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=site.url, headers=HTML, timeout=60) as client:
+        client.cookies.set("odx_lang", lang)
+        form = client.get("/signin")
+        answer = client.post(
+            "/signin", data={"token": token, "csrf_token": csrf_of(form), "next": "/"}
+        )
+        assert answer.status_code == 303, answer.text
+        yield client
+
+
+def predictions(site: Site, value: float | None = None) -> bytes:
+    frame = pd.read_csv(site.public_dir / "sample_submission.csv", dtype={"market_id": str})
+    if value is not None:
+        frame["store_count"] = value
+    return frame.to_csv(index=False).encode()
+
+
+BROKEN = b"market_id,store_count\nnot-an-id,1\n"
+
+
+def submit(http: httpx.Client, challenge_id: str, body: bytes, name: str = "p.csv") -> str:
+    sent = http.post(
+        f"/api/challenges/{challenge_id}/submissions", files={"file": (name, body, "text/csv")}
+    )
+    assert sent.status_code == 202, sent.text
+    return sent.json()["id"]
+
+
+def finished(http: httpx.Client, submission_id: str) -> dict[str, Any]:
+    for _ in range(480):
+        shown = http.get(f"/api/submissions/{submission_id}").json()
+        if shown["status"] in ("scored", "failed"):
+            return shown
+        time.sleep(0.25)
+    raise AssertionError(f"submission {submission_id} was not scored in time")
+
+
+def section(html: str, heading_id: str) -> str:
+    match = re.search(rf'<section aria-labelledby="{heading_id}">.*?</section>', html, re.S)
+    assert match, f"no section {heading_id}"
+    return match.group(0)
+
+
+def error_text(page: httpx.Response) -> str:
+    match = re.search(r'<p class="error" role="alert"([^>]*)>(.*?)</p>', page.text, re.S)
+    assert match, page.text
+    return match.group(2).replace("&#39;", "'").replace("&#x27;", "'")
+
+
+# --- service errors in the page's language -------------------------------------------------
+
+
+def test_quota_refusal_reads_in_the_page_language_with_its_reset_time(
+    site: Site, tokens: dict[str, str]
+) -> None:
+    register(site, "quota-test-2026", "하루 한 번 대회", daily_submissions=1)
+    url = "/challenges/quota-test-2026/submit"
+    tomorrow = datetime.now(ZoneInfo("Asia/Seoul")).date() + timedelta(days=1)
+    resets = f"{tomorrow.isoformat()} 00:00 KST"
+    with api(site, tokens["park"]) as http:
+        http.post("/api/challenges/quota-test-2026/teams", json={"name": "박팀"})
+        submit(http, "quota-test-2026", predictions(site))
+        refused = http.post(
+            "/api/challenges/quota-test-2026/submissions",
+            files={"file": ("p.csv", predictions(site), "text/csv")},
+        )
+    assert refused.status_code == 429  # the API keeps its English detail
+    assert refused.json()["detail"] == (
+        f"your team has used its 1 submissions for today; the quota resets at {resets}"
+    )
+    files = {"file": ("p.csv", predictions(site), "text/csv")}
+    with signed_in(site, tokens["park"]) as park:
+        token = csrf_of(park.get(url))
+        page = park.post(url, data={"csrf_token": token}, files=files)  # without script
+        assert page.status_code == 429 and "제출 한도에 도달했습니다" in page.text
+        expected = f"팀이 오늘 제출 1회를 모두 썼습니다. {resets}에 다시 제출할 수 있습니다."
+        assert error_text(page) == expected
+        script = park.post(
+            url, data={"csrf_token": token}, files=files, headers={"Accept": "application/json"}
+        )  # what the submit tab's script shows in place
+        assert script.status_code == 429
+        assert script.json()["code"] == "submission_limit"
+        assert script.json()["detail"] == expected
+    with signed_in(site, tokens["park"], lang="en") as park:
+        page = park.post(url, data={"csrf_token": csrf_of(park.get(url))}, files=files)
+        assert error_text(page) == (
+            f"Your team has used its 1 submissions for today; the quota resets at {resets}."
+        )
+
+
+def test_team_errors_read_in_korean(site: Site, tokens: dict[str, str]) -> None:
+    base = f"/challenges/{CHALLENGE}/teams"
+    with signed_in(site, tokens["choi"]) as choi:
+        token = csrf_of(choi.get(f"/challenges/{CHALLENGE}/submit"))
+        wrong = choi.post(
+            f"{base}/join", data={"csrf_token": token, "name": "김씨네 AI", "invite_code": "x"}
+        )
+        assert wrong.status_code == 404
+        assert error_text(wrong) == (
+            f"'{CHALLENGE}' 대회에 이름이 '김씨네 AI'이고 이 초대 코드를 쓰는 팀이 없습니다. "
+            "팀 이름과 초대 코드를 확인하세요."
+        )
+        blank = choi.post(base, data={"csrf_token": token, "name": "   "})
+        assert blank.status_code == 422
+        assert error_text(blank) == "팀 이름은 1자 이상 100자 이하로 정하세요."
+        taken = choi.post(base, data={"csrf_token": token, "name": "김씨네 AI"})
+        assert taken.status_code == 409
+        assert "'김씨네 AI' 팀이 이미 있습니다. 다른 이름을 고르세요." in error_text(taken)
+        assert choi.post(base, data={"csrf_token": token, "name": "최팀"}).status_code == 303
+        again = choi.post(base, data={"csrf_token": token, "name": "최팀 2"})
+        assert again.status_code == 409
+        assert error_text(again).startswith(f"이미 '{CHALLENGE}' 대회의 팀에 속해 있습니다.")
+
+
+def test_other_page_errors_read_in_korean(site: Site, tokens: dict[str, str]) -> None:
+    with signed_in(site, tokens["kim"]) as kim:
+        forbidden = kim.get("/organizer")
+        assert forbidden.status_code == 403
+        assert error_text(forbidden) == (
+            "이 화면에는 다음 권한 중 하나가 필요합니다: 운영자. 현재 권한: 참가자."
+        )
+        expired = kim.post(
+            f"/challenges/{CHALLENGE}/teams", data={"csrf_token": "stale", "name": "x"}
+        )
+        assert expired.status_code == 403 and "보안 토큰" in error_text(expired)
+        hidden = kim.get(f"/challenges/{CHALLENGE}/leaderboard", params={"board": "private"})
+        assert error_text(hidden) == "비공개 리더보드는 아직 공개되지 않았습니다."
+        nobody = "0123456789abcdef0123456789abcdef"
+        unknown = kim.post(
+            f"/submissions/{nobody}/select",
+            data={"csrf_token": csrf_of(kim.get("/")), "selected": "true"},
+        )
+        assert unknown.status_code == 404
+        assert error_text(unknown) == f"제출 '{nobody}'을(를) 찾을 수 없습니다."
+        incomplete = kim.post(  # no invite code: the form itself is refused
+            f"/challenges/{CHALLENGE}/teams/join",
+            data={"csrf_token": csrf_of(kim.get("/")), "name": "x"},
+        )
+        assert incomplete.status_code == 422
+        assert error_text(incomplete) == "보낸 양식에 빠졌거나 올바르지 않은 값이 있습니다."
+        assert "invite_code" in incomplete.text  # the technical detail follows, in English
+    with httpx.Client(base_url=site.url, headers=HTML, timeout=60) as anyone:
+        assert error_text(anyone.get("/challenges/nope")).startswith("'nope' 대회가 없습니다.")
+        unpublished = anyone.get("/datasets/nope")
+        assert error_text(unpublished) == "'nope' 데이터셋은 공개된 버전이 없습니다."
+        missing = anyone.get("/datasets/market-store-count/versions/9")
+        assert error_text(missing) == "'market-store-count' 데이터셋에는 버전 9이(가) 없습니다."
+        assert error_text(anyone.get("/nowhere")) == "/nowhere 주소에는 페이지가 없습니다."
+    with signed_in(site, tokens["org"]) as org:  # an error raised without a key stays English
+        token = csrf_of(org.get("/organizer"))
+        plain = org.post(f"/organizer/challenges/{CHALLENGE}/dance", data={"csrf_token": token})
+        assert plain.status_code == 400
+        assert 'role="alert" lang="en"' in plain.text and "unknown action" in plain.text
+
+
+def _message_calls() -> list[tuple[str, str, set[str], str]]:
+    """(file, key, keyword names, English) of every Message(...) written in the source."""
+    calls = []
+    for folder in ("platform", "datasets", "scoring", "submissions", "baselines"):
+        for path in (ROOT / folder).rglob("*.py"):
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                if (
+                    isinstance(node, ast.Call)
+                    and isinstance(node.func, ast.Name)
+                    and node.func.id == "Message"
+                ):
+                    key, english = (ast.literal_eval(a) for a in node.args[:2])
+                    names = {k.arg for k in node.keywords if k.arg}
+                    calls.append((str(path.relative_to(ROOT)), key, names, english))
+    return calls
+
+
+def _placeholders(text: str) -> set[str]:
+    return {name for _, name, _, _ in string.Formatter().parse(text) if name}
+
+
+def test_every_error_message_has_korean_and_english_texts_for_its_values() -> None:
+    calls = _message_calls()
+    assert len(calls) >= 20  # the participant-facing errors of the services and pages
+    texts = catalogue()
+    for where, key, names, english in calls:
+        entry = texts.get(f"detail.{key}")
+        assert entry is not None, f"{where}: no detail.{key} in messages.yaml"
+        assert _placeholders(english) <= names, (where, key)
+        for lang in ("ko", "en"):
+            assert _placeholders(entry[lang]) <= names, f"detail.{key}.{lang} asks for more"
