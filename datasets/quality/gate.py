@@ -21,6 +21,7 @@ from odx.datasets.quality.leakage import (
     find_target_leaks,
 )
 from odx.datasets.quality.privacy import k_anonymity, scan_personal_data
+from odx.datasets.quality.report import check_title, describe, expectation_label
 from odx.datasets.spec import ColumnType, LoadedSpec
 from odx.datasets.split import Split
 
@@ -29,12 +30,31 @@ Step = Callable[[str], None]
 
 @dataclass(frozen=True)
 class Check:
-    """One named check: passed or not, a one-line summary, and details for the report."""
+    """One named check: passed or not, a one-line summary, and details for the report.
+
+    The details hold every number the summary states, so the summary can be said again in
+    another language (see :func:`odx.datasets.quality.report.describe`).
+    """
 
     name: str
     success: bool
     summary: str
     details: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, name: str, success: bool, details: dict[str, Any]) -> Check:
+        """A check whose English summary is built from its details."""
+        summary = describe(name, details, "en")
+        if summary is None:
+            raise ValueError(f"no summary for check '{name}' from details {sorted(details)}")
+        return cls(name, success, summary, details)
+
+    def title(self, lang: str) -> str:
+        return check_title(self.name, lang)
+
+    def text(self, lang: str) -> str:
+        """The summary in ``lang`` (the data card shows Korean and English)."""
+        return describe(self.name, self.details, lang) or self.summary
 
 
 @dataclass(frozen=True)
@@ -61,33 +81,21 @@ def _text_columns(loaded: LoadedSpec) -> list[str]:
 
 
 def check_expectations(result: SuiteResult) -> Check:
-    failed = result.failed
-    summary = f"{result.successful} of {result.evaluated} expectations met"
-    if failed:
-        summary += "; failed: " + ", ".join(
-            f"{o.expectation}({o.column})" if o.column else o.expectation for o in failed
-        )
-    return Check("expectations", result.success, summary)
+    details = {
+        "successful": result.successful,
+        "evaluated": result.evaluated,
+        "failed": [expectation_label(o.expectation, o.column) for o in result.failed],
+    }
+    return Check.of("expectations", result.success, details)
 
 
 def check_personal_data(frame: pd.DataFrame, loaded: LoadedSpec) -> Check:
     allowed = loaded.spec.quality.privacy.allow
     findings = scan_personal_data(frame, _text_columns(loaded))
     blocking = [f for f in findings if f.column not in allowed]
-    if blocking:
-        summary = (
-            "personal data in published columns: "
-            + ", ".join(f"{f.column} ({f.kind}, {f.count} rows)" for f in blocking)
-            + "; drop the column in the spec or allow it under quality.privacy.allow with a reason"
-        )
-    elif findings:
-        summary = "contact-like values only in columns allowed by the spec"
-    else:
-        summary = "no phone numbers, e-mail addresses, resident or business registration numbers"
-    return Check(
+    return Check.of(
         "personal_data",
         not blocking,
-        summary,
         {"findings": [asdict(f) for f in findings], "allowed": dict(allowed)},
     )
 
@@ -95,14 +103,8 @@ def check_personal_data(frame: pd.DataFrame, loaded: LoadedSpec) -> Check:
 def check_k_anonymity(frame: pd.DataFrame, loaded: LoadedSpec) -> Check:
     privacy = loaded.spec.quality.privacy
     result = k_anonymity(frame, privacy.quasi_identifiers, required_k=privacy.k_anonymity)
-    if not privacy.quasi_identifiers:
-        return Check("k_anonymity", True, "no quasi-identifiers declared", asdict(result))
-    ok = result.k >= privacy.k_anonymity
-    summary = (
-        f"smallest group over {', '.join(privacy.quasi_identifiers)} has {result.k} rows "
-        f"(required: {privacy.k_anonymity})"
-    )
-    return Check("k_anonymity", ok, summary, asdict(result))
+    ok = not privacy.quasi_identifiers or result.k >= privacy.k_anonymity
+    return Check.of("k_anonymity", ok, asdict(result) | {"required": privacy.k_anonymity})
 
 
 def check_leakage(frame: pd.DataFrame, split: Split, loaded: LoadedSpec) -> list[Check]:
@@ -117,19 +119,16 @@ def check_leakage(frame: pd.DataFrame, split: Split, loaded: LoadedSpec) -> list
         features,
         classification=spec.task.is_classification,
         threshold=thresholds.max_feature_target_score,
+        auc_threshold=thresholds.max_feature_auc,
         seed=spec.split.seed,
     )
     leaks = [s for s in scores if s.flagged]
-    target_check = Check(
+    by_auc = any(s.kind.startswith("auc_") for s in scores)  # a binary target: AUC per feature
+    applied = thresholds.max_feature_auc if by_auc else thresholds.max_feature_target_score
+    target_check = Check.of(
         "target_leakage",
         not leaks,
-        (
-            "features that give the target away: "
-            + ", ".join(f"{s.column} ({s.score:.3f})" for s in leaks)
-        )
-        if leaks
-        else f"no feature predicts the target above {thresholds.max_feature_target_score}",
-        {"threshold": thresholds.max_feature_target_score, "scores": [asdict(s) for s in scores]},
+        {"threshold": applied, "scores": [asdict(s) for s in scores]},
     )
 
     # Free text is unique by nature; it only counts when it embeds the row's id.
@@ -141,28 +140,18 @@ def check_leakage(frame: pd.DataFrame, split: Split, loaded: LoadedSpec) -> list
         )
         if c.contains_id or (c.column not in free_text and c.column not in thresholds.allow_unique)
     ]
-    id_check = Check(
+    id_check = Check.of(
         "id_like_columns",
         not id_like,
-        (
-            "columns that act as an id: "
-            + ", ".join(c.column for c in id_like)
-            + "; drop them, or list a unique-by-nature column under quality.leakage.allow_unique"
-        )
-        if id_like
-        else "no feature is unique per row or embeds the id",
         {"columns": [asdict(c) for c in id_like], "allowed": dict(thresholds.allow_unique)},
     )
 
     duplicates = cross_split_duplicates(train, test, features)
     dup_ok = duplicates.fraction <= thresholds.max_cross_split_duplicates
-    dup_check = Check(
+    dup_check = Check.of(
         "train_test_duplicates",
         dup_ok,
-        f"{duplicates.test_rows_duplicated} test rows ({duplicates.fraction:.1%}) "
-        "repeat a train row "
-        f"(allowed: {thresholds.max_cross_split_duplicates:.1%})",
-        asdict(duplicates),
+        asdict(duplicates) | {"allowed": thresholds.max_cross_split_duplicates},
     )
 
     adversarial_features = [
@@ -172,12 +161,10 @@ def check_leakage(frame: pd.DataFrame, split: Split, loaded: LoadedSpec) -> list
     ]
     adversarial = adversarial_auc(train, test, adversarial_features, seed=spec.split.seed)
     adv_ok = adversarial.auc <= thresholds.max_adversarial_auc
-    adv_check = Check(
+    adv_check = Check.of(
         "adversarial_validation",
         adv_ok,
-        f"a classifier tells train from test with AUC {adversarial.auc:.3f} "
-        f"(allowed: {thresholds.max_adversarial_auc})",
-        asdict(adversarial),
+        asdict(adversarial) | {"allowed": thresholds.max_adversarial_auc},
     )
     return [target_check, id_check, dup_check, adv_check]
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
+from odx.datasets.quality.report import check_summary, check_title
 from odx.platform.challenges.spec import ChallengeSpec
 from odx.platform.db.models import Challenge, Submission
 from odx.platform.services.challenges import spec_of
@@ -63,6 +64,28 @@ def card(challenge: Challenge, lang: Lang, teams: int, now: datetime) -> Challen
         spec=spec,
         revealed=challenge.revealed_at is not None,
     )
+
+
+@dataclass(frozen=True)
+class QualityCheck:
+    name: str  # the code name, e.g. train_test_duplicates
+    title: str
+    success: bool
+    summary: str
+
+
+def quality_checks(report: dict[str, Any], lang: Lang) -> list[QualityCheck]:
+    """A published quality report's checks in the page's language, rebuilt from each check's
+    numbers (the release itself stays as published)."""
+    return [
+        QualityCheck(
+            name=check["name"],
+            title=check_title(check["name"], lang),
+            success=check["success"],
+            summary=check_summary(check, lang, report),
+        )
+        for check in report["checks"]
+    ]
 
 
 def problems_of(submission: Submission) -> list[dict[str, Any]]:

@@ -9,6 +9,8 @@ alone and in any order.
 from __future__ import annotations
 
 import ast
+import copy
+import json
 import re
 import string
 import time
@@ -25,9 +27,11 @@ import pytest
 import yaml
 
 from live import CHALLENGE, Site, create_users
+from odx.datasets.quality.report import describe
 from odx.platform.challenges.catalog import SHIPPED_CHALLENGES
 from odx.platform.db.engine import session_scope
 from odx.platform.services import challenges
+from odx.platform.web import views
 from odx.platform.web.i18n import catalogue
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -119,6 +123,85 @@ def error_text(page: httpx.Response) -> str:
     match = re.search(r'<p class="error" role="alert"([^>]*)>(.*?)</p>', page.text, re.S)
     assert match, page.text
     return match.group(2).replace("&#39;", "'").replace("&#x27;", "'")
+
+
+# --- quality checks -----------------------------------------------------------------------
+
+
+def test_quality_checks_read_in_korean_on_the_data_tab_and_the_dataset_page(site: Site) -> None:
+    report = json.loads((site.public_dir / "quality_report.json").read_text("utf-8"))
+    met, total = report["expectations"]["successful"], report["expectations"]["evaluated"]
+    pages = [f"/challenges/{CHALLENGE}/data", "/datasets/market-store-count"]
+    with httpx.Client(base_url=site.url, headers=HTML, timeout=60) as client:
+        for path in pages:
+            quality = section(client.get(path).text, "h-quality")
+            assert f"기대 조건 {total}개 중 {met}개 충족" in quality
+            assert "학습·평가 중복 행" in quality and "(허용: " in quality
+            assert "expectations met" not in quality and "allowed:" not in quality
+            card = section(client.get(path).text, "h-card")
+            assert f"기대 조건 {total}개 중 {met}개 충족" in card  # the data card says both
+        client.cookies.set("odx_lang", "en")
+        for path in pages:
+            quality = section(client.get(path).text, "h-quality")
+            assert f"{met} of {total} expectations met" in quality
+            assert "Train–test duplicates" in quality and "(allowed: " in quality
+
+
+def test_quality_report_of_an_older_release_still_reads_in_korean(site: Site) -> None:
+    """Releases before format 3 lack the thresholds and the expectation counts in details."""
+    report = json.loads((site.public_dir / "quality_report.json").read_text("utf-8"))
+    older = copy.deepcopy(report)
+    for check in older["checks"]:
+        for key in ("successful", "evaluated", "failed", "required", "allowed"):
+            if not isinstance(check["details"].get(key), dict):  # personal data: a dict
+                check["details"].pop(key, None)
+    korean = {c.name: c.summary for c in views.quality_checks(older, "ko")}
+    total = report["expectations"]["evaluated"]
+    assert korean["expectations"].startswith(f"기대 조건 {total}개 중")
+    assert korean["train_test_duplicates"].startswith("평가 행 ")
+    assert "허용" not in korean["train_test_duplicates"]  # the threshold is not there to say
+    english = {c.name: c.summary for c in views.quality_checks(older, "en")}
+    assert english == {c["name"]: c["summary"] for c in report["checks"]}
+    assert [c.title for c in views.quality_checks(older, "ko")][:2] == [
+        "기대 조건 (Great Expectations)",
+        "개인정보",
+    ]
+
+
+FAILING_DETAILS = {  # one check of each kind as the gate writes it when it fails
+    "expectations": {"successful": 14, "evaluated": 15, "failed": ["expect_x(a)"]},
+    "personal_data": {
+        "findings": [{"column": "memo", "kind": "phone", "count": 3, "examples": []}],
+        "allowed": {},
+    },
+    "k_anonymity": {"quasi_identifiers": ["region", "industry"], "k": 2, "required": 5},
+    "target_leakage": {
+        "threshold": 0.85,
+        "scores": [{"column": "x", "score": 0.97, "baseline": 0.5, "kind": "auc_rank"}],
+    },
+    "id_like_columns": {"columns": [{"column": "code"}], "allowed": {}},
+    "train_test_duplicates": {"test_rows_duplicated": 9, "fraction": 0.09, "allowed": 0.01},
+    "adversarial_validation": {"auc": 0.93, "allowed": 0.7},
+}
+
+
+def test_every_check_is_said_in_korean_and_english_when_it_fails_too() -> None:
+    details = copy.deepcopy(FAILING_DETAILS)
+    details["target_leakage"]["scores"][0]["flagged"] = True
+    english = {name: describe(name, d, "en") for name, d in details.items()}
+    korean = {name: describe(name, d, "ko") for name, d in details.items()}
+    assert english["personal_data"] == (
+        "personal data in published columns: memo (phone, 3 rows); drop the column in the "
+        "spec or allow it under quality.privacy.allow with a reason"
+    )
+    assert korean["personal_data"].startswith(
+        "공개하는 열에 개인정보가 있습니다: memo (전화번호 3행)"
+    )
+    assert korean["target_leakage"] == "정답을 드러내는 특성: x (0.970)"
+    assert korean["train_test_duplicates"] == "평가 행 9개(9.0%)가 학습 행과 같습니다 (허용: 1.0%)"
+    assert korean["k_anonymity"].endswith("2행입니다 (기준: 5행 이상)")
+    assert all(english.values()) and all(korean.values())
+    assert not set(english.values()) & set(korean.values())
 
 
 # --- service errors in the page's language -------------------------------------------------

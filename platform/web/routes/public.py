@@ -72,13 +72,17 @@ def overview(page: PageDep, session: SessionDep, challenge: ChallengeDep) -> HTM
     )
 
 
-def _release(settings: Settings, session: SessionDep, row: DatasetVersion) -> dict[str, object]:
+def _release(
+    page: Page, settings: Settings, session: SessionDep, row: DatasetVersion
+) -> dict[str, object]:
     """What the data tab and the dataset page show of one published version."""
+    quality = dataset_service.read_public_json(settings, row, "quality_report.json")
     return {
         "version": row,
         "card": dataset_service.public_file(settings, row, "DATACARD.md").read_text("utf-8"),
         "files": row.manifest["files"],
-        "quality": dataset_service.read_public_json(settings, row, "quality_report.json"),
+        "quality": quality,
+        "checks": views.quality_checks(quality, page.lang),
         "versions": [r.version for r in dataset_service.list_versions(session, row.dataset_id)],
     }
 
@@ -87,7 +91,7 @@ def _release(settings: Settings, session: SessionDep, row: DatasetVersion) -> di
 def data(
     page: PageDep, session: SessionDep, settings: SettingsDep, challenge: ChallengeDep
 ) -> HTMLResponse:
-    release = _release(settings, session, challenges.dataset_version(session, challenge))
+    release = _release(page, settings, session, challenges.dataset_version(session, challenge))
     return challenge_page(page, session, challenge, "data", "challenge/data.html", **release)
 
 
@@ -158,7 +162,7 @@ def dataset_latest(
     page: PageDep, session: SessionDep, settings: SettingsDep, dataset_id: str
 ) -> HTMLResponse:
     row = dataset_service.get_version(session, dataset_id)
-    return page.render("dataset.html", **_release(settings, session, row))
+    return page.render("dataset.html", **_release(page, settings, session, row))
 
 
 @router.get("/datasets/{dataset_id}/versions/{version}", response_class=HTMLResponse)
@@ -166,4 +170,4 @@ def dataset_version(
     page: PageDep, session: SessionDep, settings: SettingsDep, dataset_id: str, version: int
 ) -> HTMLResponse:
     row = dataset_service.get_version(session, dataset_id, version)
-    return page.render("dataset.html", **_release(settings, session, row))
+    return page.render("dataset.html", **_release(page, settings, session, row))
