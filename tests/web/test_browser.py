@@ -149,6 +149,25 @@ def test_participant_sees_precise_errors_for_a_broken_file(
     kim.check("my-submissions")
 
 
+def test_quota_after_an_invalid_file_is_the_same_live_and_after_a_reload(
+    kim: Visitor, site: Site, kim_scored: str, tmp_path: Path
+) -> None:
+    """An invalid file takes a submission while it is queued and gives it back once found
+    invalid: the live line must end where a reload starts."""
+    kim.open(f"/challenges/{CHALLENGE}/submit")
+    quota = kim.page.locator("#quota")
+    before = re.search(r"(\d+) / 5", quota.inner_text())
+    assert before, "the submit tab shows the quota left today"
+    sample = pd.read_csv(site.public_dir / "sample_submission.csv", dtype={"market_id": str})
+    result = submit_frame(kim, sample.iloc[1:], tmp_path / "short.csv", "행 하나 빠짐")
+    expect(result).to_contain_text("실패")
+    expect(result).to_contain_text("횟수에서 빠집니다")
+    expect(quota).to_contain_text(f"{before.group(1)} / 5")  # given back, live
+    kim.page.reload()
+    expect(kim.page.locator("#quota")).to_contain_text(f"{before.group(1)} / 5")
+    kim.check()
+
+
 def test_participant_switches_language_and_back(kim: Visitor) -> None:
     kim.open(f"/challenges/{CHALLENGE}/leaderboard")
     kim.page.get_by_role("link", name="English").click()

@@ -14,7 +14,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 from odx.platform.api.deps import ChallengeDep, SessionDep, is_staff
 from odx.platform.api.problems import PROBLEM_JSON
 from odx.platform.api.routers.challenges import receive_upload
-from odx.platform.db.models import utcnow
+from odx.platform.db.models import Team, utcnow
 from odx.platform.errors import OdxError
 from odx.platform.services import challenges, sessions, teams
 from odx.platform.services import submissions as intake
@@ -177,15 +177,20 @@ def upload(
 
 @router.get("/submissions/{submission_id}/status", response_class=HTMLResponse)
 def submission_status(page: PageDep, session: SessionDep, submission_id: str) -> HTMLResponse:
-    """A fragment the submit page polls until the submission is scored or has failed."""
+    """A fragment the submit page polls until the submission is scored or has failed. It
+    carries the team's quota left today as the submit tab would show it now: a file found
+    invalid gives back the submission it took while queued."""
     user = page.require()
     submission = intake.visible_to(session, submission_id, user, staff=is_staff(user))
     challenge = challenges.get(session, submission.challenge_id)
+    team = session.get(Team, submission.team_id)
+    assert team is not None  # a foreign key guarantees it
     return page.render(
         "partials/submission_result.html",
         submission=submission,
         problems=views.problems_of(submission),
         timezone=challenge.spec["timezone"],
+        remaining=intake.quota(session, challenge, team, utcnow()).remaining_today,
     )
 
 

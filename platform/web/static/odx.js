@@ -25,6 +25,17 @@
     result.replaceChildren(p);
   }
 
+  // The quota line says what the server counts now: a queued file takes one submission,
+  // and a file found invalid gives it back (the status fragment carries the new number).
+  var sending = false;
+  function showQuota(remaining) {
+    var quota = document.getElementById("quota");
+    var button = form.querySelector("button[type=submit]");
+    if (!quota || !form.dataset.quotaTemplate || isNaN(remaining)) return;
+    quota.firstChild.textContent = form.dataset.quotaTemplate.replace("{left}", remaining) + " ";
+    button.disabled = sending || remaining === 0;
+  }
+
   // Poll the submission's status fragment, slowing down gently; give up after a few
   // failed polls in a row (the submissions tab still shows the outcome).
   function follow(url, delay, failures) {
@@ -36,6 +47,7 @@
       .then(function (html) {
         show(html);
         var box = result.querySelector("[data-final]");
+        if (box && box.dataset.remaining) showQuota(parseInt(box.dataset.remaining, 10));
         if (!box || box.dataset.final !== "true") {
           window.setTimeout(function () { follow(url, Math.min(delay * 1.5, 3000), 0); }, delay);
         }
@@ -50,7 +62,7 @@
   form.addEventListener("submit", function (event) {
     event.preventDefault();
     var button = form.querySelector("button[type=submit]");
-    button.disabled = true;
+    button.disabled = sending = true;
     var data = new FormData(form);
     fetch(form.action, {
       method: "POST",
@@ -62,7 +74,7 @@
         return response.json().then(function (body) { return { ok: response.ok, body: body }; });
       })
       .then(function (answer) {
-        button.disabled = false;
+        button.disabled = sending = false;
         if (!answer.ok) {
           // The page's own words for the error's code lead; the server's detail follows.
           var code = String(answer.body.code || "").replace(/_/g, "-");
@@ -72,16 +84,11 @@
           return;
         }
         form.reset();
-        var quota = document.getElementById("quota");
-        if (quota && form.dataset.quotaTemplate) {
-          quota.firstChild.textContent =
-            form.dataset.quotaTemplate.replace("{left}", answer.body.remaining_today) + " ";
-          if (answer.body.remaining_today === 0) button.disabled = true;
-        }
+        showQuota(answer.body.remaining_today);
         follow(answer.body.status_url, 500, 0);
       })
       .catch(function () {
-        button.disabled = false;
+        button.disabled = sending = false;
         text(form.dataset.errorPrefix);
       });
   });
