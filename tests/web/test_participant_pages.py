@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ast
 import copy
+import hashlib
 import json
 import re
 import string
@@ -341,3 +342,22 @@ def test_every_error_message_has_korean_and_english_texts_for_its_values() -> No
         assert _placeholders(english) <= names, (where, key)
         for lang in ("ko", "en"):
             assert _placeholders(entry[lang]) <= names, f"detail.{key}.{lang} asks for more"
+
+
+# --- the home page, the chart, the judge page -------------------------------------------
+
+
+def test_judge_sees_that_a_failed_submission_gets_no_mlflow_run(
+    site: Site, tokens: dict[str, str]
+) -> None:
+    body = BROKEN + b"yoon-" + str(time.time()).encode() + b",2\n"  # a file of its own
+    with api(site, tokens["yoon"]) as http:
+        http.post(f"/api/challenges/{CHALLENGE}/teams", json={"name": "윤팀"})
+        assert finished(http, submit(http, CHALLENGE, body))["status"] == "failed"
+    sha = hashlib.sha256(body).hexdigest()[:12]
+    with signed_in(site, tokens["judge"]) as judge:
+        page = judge.get(f"/judge/challenges/{CHALLENGE}").text
+    row = re.search(rf"<tr>(?:(?!</tr>).)*{sha}.*?</tr>", page, re.S)
+    assert row, page
+    assert "없음 (실패한 제출은 기록하지 않음)" in row.group(0)
+    assert "아직 없음" not in row.group(0)
