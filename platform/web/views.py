@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any, Literal
 
 from odx.datasets.quality.report import check_summary, check_title
-from odx.platform.challenges.spec import ChallengeSpec
+from odx.platform.challenges.spec import ChallengeSpec, Phase
 from odx.platform.db.models import Challenge, Submission
 from odx.platform.services.challenges import spec_of
 from odx.platform.web.i18n import Lang, pick
@@ -30,6 +30,18 @@ class ChallengeCard:
     days: int | None  # days left when open, days until the start when upcoming
     spec: ChallengeSpec
     revealed: bool
+    closed_early: bool  # closed by an organizer before its phases end; ``end`` is then when
+
+
+def _closed_phase(challenge: Challenge, spec: ChallengeSpec) -> tuple[Phase, datetime, bool]:
+    """The phase a closed challenge ended in, when it ended, and whether that was early
+    (closed by an organizer before the end its phases give)."""
+    last = spec.phases[-1]
+    closed = challenge.closed_at
+    if closed is None or closed >= last.end:
+        return last, last.end, False
+    phase = next((p for p in reversed(spec.phases) if p.start <= closed), spec.phases[0])
+    return phase, min(closed, phase.end), True
 
 
 def status_of(challenge: Challenge, spec: ChallengeSpec, now: datetime) -> Status:
@@ -41,28 +53,30 @@ def status_of(challenge: Challenge, spec: ChallengeSpec, now: datetime) -> Statu
 def card(challenge: Challenge, lang: Lang, teams: int, now: datetime) -> ChallengeCard:
     spec = spec_of(challenge)
     status = status_of(challenge, spec, now)
+    closed_early = False
     if status == "open":
         phase = spec.phase_at(now)
         assert phase is not None
-        days: int | None = math.ceil((phase.end - now).total_seconds() / 86400)
+        end, days = phase.end, math.ceil((phase.end - now).total_seconds() / 86400)
     elif status == "upcoming":
         phase = next(p for p in spec.phases if p.start > now)
-        days = math.ceil((phase.start - now).total_seconds() / 86400)
+        end, days = phase.end, math.ceil((phase.start - now).total_seconds() / 86400)
     else:
-        phase, days = spec.phases[-1], None
+        (phase, end, closed_early), days = _closed_phase(challenge, spec), None
     return ChallengeCard(
         id=spec.id,
         title=pick(lang, spec.title.ko, spec.title.en),
         description=pick(lang, spec.description.ko, spec.description.en),
         status=status,
         phase_title=pick(lang, phase.title.ko, phase.title.en),
-        start=phase.start,
-        end=phase.end,
+        start=min(phase.start, end),  # closed before it started: one moment
+        end=end,
         timezone=spec.timezone,
         teams=teams,
         days=days,
         spec=spec,
         revealed=challenge.revealed_at is not None,
+        closed_early=closed_early,
     )
 
 

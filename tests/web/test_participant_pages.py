@@ -33,6 +33,7 @@ from odx.platform.challenges.catalog import SHIPPED_CHALLENGES
 from odx.platform.db.engine import session_scope
 from odx.platform.services import challenges
 from odx.platform.web import views
+from odx.platform.web.context import when
 from odx.platform.web.i18n import catalogue
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -345,6 +346,26 @@ def test_every_error_message_has_korean_and_english_texts_for_its_values() -> No
 
 
 # --- the home page, the chart, the judge page -------------------------------------------
+
+
+def test_home_shows_the_closing_date_of_a_challenge_closed_early(site: Site) -> None:
+    register(site, "early-close-2026", "조기 마감 시험 대회")
+    with session_scope(site.settings.resolved_database_url) as session:
+        challenges.close(session, challenges.get(session, "early-close-2026"), actor="test")
+    with session_scope(site.settings.resolved_database_url) as session:  # as stored
+        challenge = challenges.get(session, "early-close-2026")
+        closed_at = challenge.closed_at
+        planned_end = challenges.spec_of(challenge).phases[-1].end
+    assert closed_at is not None
+    with httpx.Client(base_url=site.url, headers=HTML, timeout=60) as client:
+        closed = section(client.get("/").text, "h-closed")
+        card = re.search(r'<li class="card">(?:(?!</li>).)*early-close-2026.*?</li>', closed, re.S)
+        assert card, closed
+        assert f'datetime="{closed_at.isoformat()}">{when(closed_at)}</time>' in card.group(0)
+        assert when(planned_end) not in card.group(0)
+        assert "(조기 마감)" in card.group(0)
+        overview = client.get("/challenges/early-close-2026").text
+        assert f"운영자가 {when(closed_at)}에 제출을 조기 마감했습니다." in overview
 
 
 def test_judge_sees_that_a_failed_submission_gets_no_mlflow_run(
