@@ -57,6 +57,12 @@ def board_axis(rows: list[dict[str, float | None]]) -> tuple[float, float]:
     return _axis(values) if values else (0.0, 1.0)
 
 
+def worth_a_chart(points: list[tuple[datetime, float]]) -> bool:
+    """A line needs two moments: one point would be drawn as a flat line from a date to
+    itself, which says less than a sentence."""
+    return len({moment for moment, _ in points}) >= 2
+
+
 def progress_chart(
     points: list[tuple[datetime, float]],
     *,
@@ -68,8 +74,9 @@ def progress_chart(
     width: int = 640,
     height: int = 220,
 ) -> Markup:
-    """The leading score over time as a step line, up to ``until`` (usually now)."""
-    if not points:
+    """The leading score over time as a step line, up to ``until`` (usually now); nothing
+    until there are two moments to draw (see :func:`worth_a_chart`)."""
+    if not worth_a_chart(points):
         return Markup("")
     left, right, top, bottom = 64, 12, 12, 28
     plot_w, plot_h = width - left - right, height - top - bottom

@@ -32,7 +32,7 @@ from odx.datasets.quality.report import describe
 from odx.platform.challenges.catalog import SHIPPED_CHALLENGES
 from odx.platform.db.engine import session_scope
 from odx.platform.services import challenges
-from odx.platform.web import views
+from odx.platform.web import charts, views
 from odx.platform.web.context import when
 from odx.platform.web.i18n import catalogue
 
@@ -366,6 +366,32 @@ def test_home_shows_the_closing_date_of_a_challenge_closed_early(site: Site) -> 
         assert "(조기 마감)" in card.group(0)
         overview = client.get("/challenges/early-close-2026").text
         assert f"운영자가 {when(closed_at)}에 제출을 조기 마감했습니다." in overview
+
+
+def test_score_chart_is_drawn_once_there_are_two_points(site: Site, tokens: dict[str, str]) -> None:
+    register(site, "chart-test-2026", "그래프 시험 대회")
+    board = "/challenges/chart-test-2026/leaderboard"
+    with httpx.Client(base_url=site.url, headers=HTML, timeout=60) as client:
+        assert "아직 참가 팀의 점수가 없습니다." in client.get(board).text
+        with api(site, tokens["han"]) as http:
+            http.post("/api/challenges/chart-test-2026/teams", json={"name": "한팀"})
+            first = finished(http, submit(http, "chart-test-2026", predictions(site, 1.0)))
+            one = section(client.get(board).text, "h-progress")
+            assert '<svg class="chart"' not in one
+            assert "아직 최고 점수가 한 번만 기록되었습니다" in one
+            assert f"{first['public_score']:.4f}" in one
+            finished(http, submit(http, "chart-test-2026", predictions(site, 60.0)))
+        two = section(client.get(board).text, "h-progress")
+        assert '<svg class="chart"' in two and "한 번만" not in two
+
+
+def test_a_chart_needs_two_distinct_moments() -> None:
+    now = datetime.now(UTC)
+    draw = {"until": now, "title": "t", "description": "d"}
+    assert charts.progress_chart([], **draw) == ""
+    assert charts.progress_chart([(now, 0.5)], **draw) == ""
+    assert charts.progress_chart([(now, 0.5), (now, 0.4)], **draw) == ""
+    assert "<svg" in charts.progress_chart([(now - timedelta(hours=1), 0.5), (now, 0.4)], **draw)
 
 
 def test_judge_sees_that_a_failed_submission_gets_no_mlflow_run(
