@@ -16,14 +16,16 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from odx.platform.db.models import Challenge, Submission, Team, User, utcnow
-from odx.platform.errors import Message, NotFoundError, OdxError
+from odx.platform.db.models import Challenge, Submission, Team, TeamMember, User, utcnow
+from odx.platform.errors import ConflictError, InvalidInputError, Message, NotFoundError, OdxError
 from odx.platform.services import teams
 from odx.platform.services.challenges import spec_of
 from odx.platform.settings import Settings
 from odx.submissions.storage import ObjectStore
 
 INVALID_FILE = "invalid_file"
+MIN_PREFIX = 6  # `odx submissions` prints 12 characters; 6 hex digits make a clash unlikely
+SHOWN_MATCHES = 5
 _team_locks: dict[int, threading.Lock] = {}
 _locks_guard = threading.Lock()
 
@@ -43,6 +45,11 @@ class SubmissionLimitError(OdxError):
 class UnknownSubmissionError(NotFoundError):
     code = "unknown_submission"
     title = "Unknown submission"
+
+
+class AmbiguousSubmissionError(ConflictError):
+    code = "ambiguous_submission"
+    title = "Ambiguous submission id"
 
 
 def _unknown(submission_id: str) -> UnknownSubmissionError:
@@ -218,6 +225,49 @@ def visible_to(session: Session, submission_id: str, user: User, *, staff: bool)
     if team is None or team.id != submission.team_id:
         raise _unknown(submission_id)
     return submission
+
+
+def own_by_prefix(session: Session, reference: str, user: User, *, staff: bool) -> Submission:
+    """A submission by its full id, or, like git's short hashes, by a unique prefix of at
+    least MIN_PREFIX characters among the submissions of the user's own teams.
+
+    Only the user's own submissions are searched, so a prefix tells nothing about other
+    teams' ids: a match elsewhere is 'no submission', the same as no match at all.
+    """
+    if session.get(Submission, reference) is not None:
+        return visible_to(session, reference, user, staff=staff)
+    if len(reference) < MIN_PREFIX:
+        raise InvalidInputError(
+            Message(
+                "submission.prefix_short",
+                "give at least {min} characters of the submission id (it has 32); "
+                "'{prefix}' is too short",
+                min=MIN_PREFIX,
+                prefix=reference,
+            )
+        )
+    mine = select(TeamMember.team_id).where(TeamMember.user_id == user.id)
+    query = select(Submission.id).where(
+        Submission.team_id.in_(mine),
+        Submission.id.startswith(reference.lower(), autoescape=True),
+    )
+    matches = list(session.scalars(query.order_by(Submission.id).limit(SHOWN_MATCHES + 1)))
+    if not matches:
+        raise _unknown(reference)
+    if len(matches) > 1:
+        count = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+        shown = matches[:SHOWN_MATCHES] + (["…"] if count > SHOWN_MATCHES else [])
+        raise AmbiguousSubmissionError(
+            Message(
+                "submission.ambiguous",
+                "'{prefix}' is the start of {count} of your team's submission ids ({ids}); "
+                "give more characters",
+                prefix=reference,
+                count=count,
+                ids=shown,
+            )
+        )
+    return get(session, matches[0])
 
 
 def counts_by_challenge(session: Session) -> dict[str, int]:

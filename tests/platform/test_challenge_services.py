@@ -12,8 +12,9 @@ from sqlalchemy.orm import Session
 from odx.platform.challenges.catalog import SHIPPED_CHALLENGES
 from odx.platform.challenges.spec import ChallengeSpecError
 from odx.platform.db.engine import session_scope
+from odx.platform.db.models import Challenge, Submission, Team, User
 from odx.platform.errors import ConflictError, InvalidInputError, Message, NotFoundError
-from odx.platform.services import audit, challenges, teams, users
+from odx.platform.services import audit, challenges, submissions, teams, users
 from odx.platform.services import datasets as dataset_service
 from odx.platform.services.users import AuthenticationError, PermissionDeniedError, Role
 from odx.platform.settings import Settings
@@ -144,6 +145,57 @@ def test_a_board_found_current_is_served_from_memory_for_another_moment(
     assert leaderboards.rendered(session, challenge, board="public", fmt="json") is not first
     assert leaderboards.fresh(challenge.id, "private", "json") is None  # never pre-reveal
     leaderboards.invalidate(challenge.id)
+
+
+def _submission(challenge: Challenge, team: Team, user: User, submission_id: str) -> Submission:
+    return Submission(
+        id=submission_id,
+        challenge_id=challenge.id,
+        team_id=team.id,
+        user_id=user.id,
+        phase="main",
+        file_sha256="0" * 64,
+        file_bytes=1,
+        file_name="p.csv",
+    )
+
+
+def test_a_submission_is_found_by_a_unique_prefix_of_the_teams_own_ids(session: Session) -> None:
+    challenge = challenges.register(session, MARKET, actor="org")
+    kim = users.create_user(session, name="kim-p", role="participant", actor="a")[0]
+    lee = users.create_user(session, name="lee-p", role="participant", actor="a")[0]
+    kims, _ = teams.create(session, challenge, kim, "kim team")
+    lees, _ = teams.create(session, challenge, lee, "lee team")
+    ids = ["abcdef01" + "0" * 24, "abcdef02" + "0" * 24, "a_cdef03" + "0" * 24]
+    session.add_all([_submission(challenge, kims, kim, i) for i in ids])
+    session.add(_submission(challenge, lees, lee, "bbbbbb01" + "0" * 24))
+    session.flush()
+
+    def find(reference: str, user: User = kim) -> Submission:
+        return submissions.own_by_prefix(session, reference, user, staff=False)
+
+    assert find(ids[0]).id == ids[0]  # a full id
+    assert find("abcdef01").id == ids[0]
+    assert find("ABCDEF02").id == ids[1]  # ids are hexadecimal: any case will do
+    assert find("a_cdef").id == ids[2]  # '_' is a character here, not a wildcard
+    with pytest.raises(submissions.AmbiguousSubmissionError) as ambiguous:
+        find("abcdef")
+    assert ambiguous.value.status == 409
+    assert ambiguous.value.detail == (
+        f"'abcdef' is the start of 2 of your team's submission ids ({ids[0]}, {ids[1]}); "
+        "give more characters"
+    )
+    with pytest.raises(submissions.UnknownSubmissionError, match="no submission 'abcdef09'"):
+        find("abcdef09")
+    with pytest.raises(submissions.UnknownSubmissionError):
+        find("a%cdef")  # '%' is no wildcard either
+    with pytest.raises(submissions.UnknownSubmissionError):
+        find("bbbbbb01")  # another team's: the same answer as for no match at all
+    with pytest.raises(submissions.UnknownSubmissionError):
+        find("bbbbbb01" + "0" * 24)
+    assert find("bbbbbb", lee).team_id == lees.id
+    with pytest.raises(InvalidInputError, match="at least 6 characters"):
+        find("abcde")
 
 
 def test_service_errors_keep_their_english_and_carry_a_message_key(session: Session) -> None:

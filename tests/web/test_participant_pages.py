@@ -12,8 +12,11 @@ import ast
 import copy
 import hashlib
 import json
+import os
 import re
 import string
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -408,3 +411,47 @@ def test_judge_sees_that_a_failed_submission_gets_no_mlflow_run(
     assert row, page
     assert "없음 (실패한 제출은 기록하지 않음)" in row.group(0)
     assert "아직 없음" not in row.group(0)
+
+
+# --- a final submission chosen by a short id -------------------------------------------------
+
+
+def test_select_takes_a_unique_prefix_of_the_teams_own_submission_ids(
+    site: Site, tokens: dict[str, str], tmp_path: Path
+) -> None:
+    with api(site, tokens["oh"]) as http:
+        http.post(f"/api/challenges/{CHALLENGE}/teams", json={"name": "오팀"})
+        theirs = submit(http, CHALLENGE, predictions(site, 55.0))
+    with api(site, tokens["seo"]) as http:
+        http.post(f"/api/challenges/{CHALLENGE}/teams", json={"name": "서팀"})
+        mine = submit(http, CHALLENGE, predictions(site, 65.0))
+        assert finished(http, mine)["status"] == "scored"
+
+        chosen = http.post(f"/api/submissions/{mine[:12]}/select", json={"selected": True})
+        assert chosen.status_code == 200, chosen.text
+        assert chosen.json()["id"] == mine and chosen.json()["selected"]
+        dropped = http.post(f"/api/submissions/{mine[:6]}/select", json={"selected": False})
+        assert dropped.status_code == 200 and not dropped.json()["selected"]
+
+        short = http.post(f"/api/submissions/{mine[:5]}/select", json={"selected": True})
+        assert short.status_code == 422 and "at least 6 characters" in short.json()["detail"]
+        other = "0" if mine[0] != "0" else "1"
+        none = http.post(f"/api/submissions/{other}{mine[1:8]}/select", json={"selected": True})
+        assert none.status_code == 404 and none.json()["code"] == "unknown_submission"
+        for foreign in (theirs[:12], theirs):  # another team's ids are not found, not refused
+            answer = http.post(f"/api/submissions/{foreign}/select", json={"selected": True})
+            assert answer.status_code == 404
+
+    env = {  # the command line prints 12 characters of an id; those are enough to select it
+        **os.environ,
+        "ODX_URL": site.url,
+        "ODX_TOKEN": tokens["seo"],
+        "XDG_CONFIG_HOME": str(tmp_path),
+        "COLUMNS": "200",
+    }
+    odx = Path(sys.executable).parent / "odx"
+    done = subprocess.run(
+        [str(odx), "select", mine[:12]], env=env, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert f"{mine}: final" in done.stdout

@@ -272,12 +272,13 @@ class Selection(BaseModel):
 @router.post(
     "/submissions/{submission_id}/select",
     response_model=SubmissionPublic,
-    summary="Mark a scored submission as a final one (or unmark it)",
+    summary="Mark a scored submission as a final one (or unmark it); a unique prefix of at "
+    f"least {intake.MIN_PREFIX} characters of one of your team's ids will do",
 )
 def select_final(
     submission_id: str, body: Selection, user: CurrentUser, session: SessionDep
 ) -> SubmissionPublic:
-    submission = _visible(session, submission_id, user)
+    submission = intake.own_by_prefix(session, submission_id, user, staff=is_staff(user))
     if is_staff(user) and user.role != Role.admin:
         raise PermissionDeniedError("only the team itself selects its final submissions")
     leaderboards.select_final(session, submission, body.selected)
