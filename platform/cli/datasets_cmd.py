@@ -10,9 +10,6 @@ import typer
 from rich.table import Table
 
 from odx.platform.cli.output import console, progress_steps
-from odx.platform.db.engine import session_scope
-from odx.platform.services import datasets as service
-from odx.platform.settings import get_settings
 
 app = typer.Typer(help="Validate, publish and inspect datasets.", no_args_is_help=True)
 
@@ -25,6 +22,10 @@ DatasetArg = Annotated[str, typer.Argument(help="Dataset id from the catalogue, 
 @app.command("validate")
 def validate_command(dataset: DatasetArg) -> None:
     """Run the quality gate (GX suite, privacy, leakage) and write its report."""
+    from odx.platform.db.engine import session_scope  # noqa: F401  (heavy: imported late)
+    from odx.platform.services import datasets as service
+    from odx.platform.settings import get_settings
+
     settings = get_settings()
     with progress_steps("validate", GATE_STEPS, enabled=settings.progress) as step:
         outcome = service.validate(settings, dataset, step=step)
@@ -52,6 +53,10 @@ def validate_command(dataset: DatasetArg) -> None:
 @app.command("publish")
 def publish_command(dataset: DatasetArg) -> None:
     """Gate, split and write an immutable version (unchanged inputs write nothing)."""
+    from odx.platform.db.engine import session_scope  # noqa: F401  (heavy: imported late)
+    from odx.platform.services import datasets as service
+    from odx.platform.settings import get_settings
+
     settings = get_settings()
     with progress_steps("publish", GATE_STEPS + WRITE_STEPS, enabled=settings.progress) as step:
         outcome = service.publish(settings, dataset, step=step)
@@ -75,6 +80,10 @@ def publish_command(dataset: DatasetArg) -> None:
 @app.command("list")
 def list_command() -> None:
     """List published versions and catalogue datasets not yet published."""
+    from odx.platform.db.engine import session_scope
+    from odx.platform.services import datasets as service
+    from odx.platform.settings import get_settings
+
     settings = get_settings()
     service.prepare_storage(settings)
     with session_scope(settings.resolved_database_url) as session:
@@ -106,6 +115,10 @@ def show_command(
     as_json: Annotated[bool, typer.Option("--json", help="Print the manifest as JSON.")] = False,
 ) -> None:
     """Show one published version: manifest, files with checksums, quality summary."""
+    from odx.platform.db.engine import session_scope
+    from odx.platform.services import datasets as service
+    from odx.platform.settings import get_settings
+
     settings = get_settings()
     service.prepare_storage(settings)
     with session_scope(settings.resolved_database_url) as session:

@@ -8,10 +8,9 @@ from typing import Annotated
 
 import typer
 
-from odx.platform.cli import challenges_cmd, datasets_cmd
+from odx.platform.cli import challenges_cmd, datasets_cmd, participant_cmd, users_cmd
 from odx.platform.cli.output import console, errors
 from odx.platform.errors import OdxError
-from odx.platform.settings import get_settings
 
 cli = typer.Typer(
     help="OpenData X: quality-checked public data and AI prediction challenges.",
@@ -20,16 +19,9 @@ cli = typer.Typer(
 )
 cli.add_typer(datasets_cmd.app, name="datasets")
 cli.add_typer(challenges_cmd.challenges_app, name="challenges")
-cli.add_typer(challenges_cmd.users_app, name="users")
+cli.add_typer(users_cmd.users_app, name="users")
 cli.add_typer(challenges_cmd.teams_app, name="teams")
-for command in (
-    challenges_cmd.login,
-    challenges_cmd.submit,
-    challenges_cmd.submissions,
-    challenges_cmd.leaderboard,
-    challenges_cmd.download,
-    challenges_cmd.select,
-):
+for command in participant_cmd.COMMANDS:
     cli.command()(command)
 
 
@@ -38,12 +30,15 @@ def serve(
     host: Annotated[str | None, typer.Option(help="Address to bind (default 127.0.0.1).")] = None,
     port: Annotated[int | None, typer.Option(help="Port (default 8000).")] = None,
 ) -> None:
-    """Start the HTTP API (OpenAPI docs at /docs)."""
+    """Start the HTTP API (OpenAPI docs at /docs) on an existing platform."""
     import uvicorn
 
+    from odx.platform import instance
     from odx.platform.api.app import create_app
+    from odx.platform.settings import get_settings
 
     settings = get_settings()
+    instance.require(settings.resolved_home)
     host, port = host or settings.host, port or settings.port
     app = create_app(settings)
     console.print(f"OpenData X on http://{host}:{port}  (API docs: http://{host}:{port}/docs)")
@@ -60,10 +55,13 @@ def demo(
 ) -> None:
     """Bring up the whole embedded platform: datasets published, challenges open, baselines
     on the leaderboards, demo accounts; then serve it."""
+    from odx.platform import instance
     from odx.platform.flows import bring_up_demo
+    from odx.platform.settings import get_settings
 
     settings = get_settings()
     tokens = bring_up_demo(settings, console.print)
+    instance.mark(settings.resolved_home, database=settings.resolved_database_url)
     host, port = host or settings.host, port or settings.port
     console.print(
         "\ndemo accounts (keep these tokens; they are also in "
@@ -71,10 +69,41 @@ def demo(
     )
     for name, token in tokens.items():
         console.print(f"  {name:16} {token}", highlight=False)
-    console.print(f"\nparticipant: export ODX_URL=http://{host}:{port} ODX_TOKEN={tokens['demo']}")
+    console.print(
+        "\nthe participant 'demo' is already in 'demo-team' on every challenge. Its shell:"
+    )
+    console.print(
+        f"export ODX_URL=http://{host}:{port} ODX_TOKEN={tokens['demo']}",
+        highlight=False,
+        soft_wrap=True,
+    )
     console.print(f"API docs: http://{host}:{port}/docs")
     if serve_after:
         serve(host=host, port=port)
+
+
+@cli.command()
+def init(
+    admin: Annotated[str, typer.Option(help="Name of the first admin account.")] = "admin",
+) -> None:
+    """Create an empty platform in $ODX_HOME (default ./.odx) and its first admin account."""
+    from odx.platform import instance
+    from odx.platform.db.engine import session_scope
+    from odx.platform.services import users
+    from odx.platform.services.datasets import prepare_storage
+    from odx.platform.settings import get_settings
+
+    settings = get_settings()
+    home = settings.resolved_home
+    if instance.exists(home):
+        raise OdxError(f"{home} already holds a platform; nothing done")
+    prepare_storage(settings)
+    with session_scope(settings.resolved_database_url) as session:
+        _, token = users.create_user(session, name=admin, role="admin", actor="init")
+    instance.mark(home, database=settings.resolved_database_url)
+    console.print(f"platform created in {home}; admin '{admin}' token (shown once):")
+    console.print(token, highlight=False, soft_wrap=True)
+    console.print("start it with `odx serve`; from another machine: odx login URL TOKEN")
 
 
 @cli.command("mlflow")
@@ -87,6 +116,7 @@ def mlflow_ui(
     import shlex
     import subprocess
 
+    from odx.platform.settings import get_settings
     from odx.scoring.tracking import ui_command
 
     settings = get_settings()

@@ -1,0 +1,176 @@
+"""The participant's commands, in the manner of the Kaggle CLI: they run anywhere, over HTTP.
+
+Nothing heavy is imported here (no pandas, scikit-learn, MLflow, FastAPI): these commands
+start in a fraction of a second.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from odx.platform.cli.common import ChallengeArg, JsonOpt, print_json
+from odx.platform.cli.login import save_login
+from odx.platform.cli.output import console
+
+if TYPE_CHECKING:
+    from odx.platform.cli.client import Client
+
+
+def client() -> Client:
+    from odx.platform.cli.client import Client
+
+    return Client()
+
+
+def login(
+    url: Annotated[str, typer.Argument(help="Server URL, e.g. https://odx.example.kr")],
+    token: Annotated[str, typer.Argument(help="Your API token (odx_…).")],
+) -> None:
+    """Remember the server and your token; every command then acts on that server."""
+    from odx.platform.cli.client import Client
+
+    who = Client(url, token).json("GET", "/api/me")  # check before saving
+    path = save_login(url, token)
+    console.print(f"signed in to {url} as {who['name']} ({who['role']}); saved in {path}")
+
+
+def submit(
+    challenge: ChallengeArg,
+    file: Annotated[
+        Path, typer.Argument(help="CSV, .csv.gz or .zip.", exists=True, dir_okay=False)
+    ],
+    message: Annotated[str, typer.Option("-m", "--message")] = "",
+    wait: Annotated[bool, typer.Option("--wait", help="Wait until it is scored.")] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Upload predictions, like `kaggle competitions submit`."""
+    http = client()
+    with file.open("rb") as handle:
+        sub = http.json(
+            "POST",
+            f"/api/challenges/{challenge}/submissions",
+            files={"file": (file.name, handle)},
+            data={"message": message},
+        )
+    if not as_json:
+        console.print(f"submission {sub['id']} {sub['status']}")
+    while wait and sub["status"] in ("queued", "scoring"):
+        time.sleep(1)
+        sub = http.json("GET", f"/api/submissions/{sub['id']}")
+    if as_json:
+        print_json(sub)
+    elif wait:
+        _print_outcome(sub)
+    if wait and sub["status"] == "failed":
+        raise typer.Exit(1)
+
+
+def _print_outcome(sub: dict[str, Any]) -> None:
+    if sub["status"] == "scored":
+        console.print(
+            f"scored: public {sub['public_score']:.6g} "
+            f"(95% CI {sub['public_low']:.6g} – {sub['public_high']:.6g})"
+        )
+    elif sub["status"] == "failed":
+        console.print("[red]failed:[/red]")
+        for problem in sub.get("problems") or []:
+            console.print(f"  - {problem.get('message')}", highlight=False)
+
+
+def submissions(challenge: ChallengeArg, as_json: JsonOpt = False) -> None:
+    """Your team's submissions (ids are shortened; `odx select` takes the short form)."""
+    from rich.table import Table
+
+    rows = client().json("GET", f"/api/challenges/{challenge}/submissions")
+    if as_json:
+        print_json(rows)
+        return
+    table = Table(title=f"{challenge}: submissions")
+    for column in ("id", "when (UTC)", "status", "public", "final", "message"):
+        table.add_column(column)
+    for s in rows:
+        score = "" if s["public_score"] is None else f"{s['public_score']:.6g}"
+        table.add_row(
+            s["id"][:12],
+            s["created_at"][:19],
+            s["status"],
+            score,
+            "✓" if s["selected"] else "",
+            s["message"],
+        )
+    console.print(table)
+
+
+def leaderboard(
+    challenge: ChallengeArg,
+    private: Annotated[
+        bool, typer.Option("--private", help="The private board, if revealed.")
+    ] = False,
+    download: Annotated[Path | None, typer.Option("--download", help="Save as CSV.")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """The leaderboard, like `kaggle competitions leaderboard`."""
+    from rich.table import Table
+
+    board = "private" if private else "public"
+    http = client()
+    path = f"/api/challenges/{challenge}/leaderboard"
+    if download:
+        text = http.request("GET", path, params={"board": board, "format": "csv"}).text
+        download.write_text(text, encoding="utf-8")
+        console.print(f"saved {download}")
+        return
+    data = http.json("GET", path, params={"board": board})
+    if as_json:
+        print_json(data)
+        return
+    table = Table(title=f"{challenge}: {board} leaderboard")
+    for column in ("rank", "team", "score", "95% CI", "entries", "last"):
+        table.add_column(column)
+    for r in data["rows"]:
+        score = "" if r["score"] is None else f"{r['score']:.6g}"
+        ci = "" if r["low"] is None else f"{r['low']:.4g} – {r['high']:.4g}"
+        rank = "baseline" if r["is_baseline"] else ("" if r["rank"] is None else str(r["rank"]))
+        table.add_row(rank, r["team"], score, ci, str(r["entries"]), r["last_submitted_at"][:16])
+    console.print(table)
+
+
+def download(
+    challenge: ChallengeArg,
+    out: Annotated[Path, typer.Option("--path", "-p", help="Folder to save into.")] = Path("."),
+) -> None:
+    """Download the challenge's public files, checking each checksum."""
+    http = client()
+    c = http.json("GET", f"/api/challenges/{challenge}")
+    version = http.json("GET", f"/api/datasets/{c['dataset_id']}/versions/{c['dataset_version']}")
+    out.mkdir(parents=True, exist_ok=True)
+    for f in version["files"]:
+        body = http.request("GET", f["url"]).content
+        if hashlib.sha256(body).hexdigest() != f["sha256"]:
+            raise typer.BadParameter(f"{f['name']}: checksum mismatch; download again")
+        (out / f["name"]).write_bytes(body)
+        console.print(f"{f['name']:24} {len(body):>10} B  sha256 ok")
+    console.print(f"{len(version['files'])} files in {out}")
+
+
+def select(
+    submission_id: Annotated[
+        str, typer.Argument(help="Submission id, or its short form from `odx submissions`.")
+    ],
+    unselect: Annotated[
+        bool, typer.Option("--unselect", help="Remove it from the finals.")
+    ] = False,
+) -> None:
+    """Choose a scored submission as one of your team's final ones (for the private board)."""
+    sub = client().json(
+        "POST", f"/api/submissions/{submission_id}/select", json={"selected": not unselect}
+    )
+    console.print(f"{sub['id']}: {'final' if sub['selected'] else 'not final'}")
+
+
+COMMANDS = (login, submit, submissions, leaderboard, download, select)

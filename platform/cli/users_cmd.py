@@ -1,0 +1,62 @@
+"""``odx users …``: accounts and roles, on a server (role checked there) or locally."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from odx.platform.cli.common import JsonOpt, LocalOpt, local_session, print_json
+from odx.platform.cli.output import console
+from odx.platform.cli.participant_cmd import client
+from odx.platform.cli.target import Remote, choose
+
+users_app = typer.Typer(help="Users, roles and their API tokens.", no_args_is_help=True)
+
+RoleArg = Annotated[str, typer.Argument(help="admin, organizer, judge or participant.")]
+
+
+@users_app.command("create")
+def create_user(
+    name: Annotated[str, typer.Argument(help="Login name.")],
+    role: Annotated[
+        str, typer.Option(help="admin, organizer, judge or participant.")
+    ] = "participant",
+    local: LocalOpt = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Create a user and print its token (shown once). Organizers create participants and
+    judges; admins any role."""
+    target = choose(local=local)
+    if isinstance(target, Remote):
+        created = client().json("POST", "/api/users", json={"name": name, "role": role})
+        user_name, user_role, token = created["name"], created["role"], created["token"]
+    else:
+        from odx.platform.services import users
+
+        with local_session(target) as session:
+            user, token = users.create_user(session, name=name, role=role, actor="cli")
+            user_name, user_role = user.name, user.role
+    if as_json:
+        print_json({"name": user_name, "role": user_role, "token": token})
+        return
+    console.print(f"created {user_role} '{user_name}'. Token (shown once, keep it safe):")
+    console.print(token, highlight=False, soft_wrap=True)
+
+
+@users_app.command("role")
+def set_role(
+    name: Annotated[str, typer.Argument(help="Login name.")],
+    role: RoleArg,
+    local: LocalOpt = False,
+) -> None:
+    """Change a user's role (admins; recorded in the audit log)."""
+    target = choose(local=local)
+    if isinstance(target, Remote):
+        client().json("POST", f"/api/users/{name}/role", json={"role": role})
+    else:
+        from odx.platform.services import users
+
+        with local_session(target) as session:
+            users.set_role(session, name, role, actor="cli")
+    console.print(f"'{name}' is now {role}")
