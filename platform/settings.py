@@ -30,6 +30,10 @@ class Settings(BaseSettings):
     max_upload_bytes: int = Field(
         default=200 * 1024 * 1024, description="Largest submission file, compressed or not."
     )
+    max_dataset_upload_bytes: int = Field(
+        default=1024 * 1024 * 1024,
+        description="Largest dataset archive an organizer may upload, and its unpacked size.",
+    )
     workers: int = Field(
         default=2, ge=0, description="Scoring threads inside the server (0: none, e.g. Celery)."
     )
@@ -81,6 +85,11 @@ class Settings(BaseSettings):
     def objects_root(self) -> Path:
         """Uploaded submission files, by sha256."""
         return self.resolved_home / "objects"
+
+    @property
+    def uploads_root(self) -> Path:
+        """Dataset folders organizers uploaded, unpacked (one folder per job)."""
+        return self.resolved_home / "uploads"
 
     @property
     def reports_root(self) -> Path:

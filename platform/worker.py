@@ -1,6 +1,7 @@
 """The embedded scoring worker: threads inside the server process, woken on each upload.
 
-It runs :func:`odx.scoring.jobs.run`, the same job a Celery worker will run. On start it
+It runs :func:`odx.scoring.jobs.run`, the same job a Celery worker will run, and the
+organizers' dataset jobs (:func:`odx.platform.services.dataset_jobs.run`). On start it
 re-queues jobs left "scoring" by a previous process (in embedded mode nobody else scores),
 and every ``sweep_seconds`` it re-queues jobs whose worker stopped. MLflow runs (plots,
 artifacts) are written by a thread of their own, so that scores come first under a deadline
@@ -14,6 +15,7 @@ import os
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
@@ -21,6 +23,7 @@ from sqlalchemy import update
 
 from odx.platform.db.engine import session_scope
 from odx.platform.db.models import Submission
+from odx.platform.services import dataset_jobs
 from odx.platform.settings import Settings
 from odx.scoring import jobs
 
@@ -50,6 +53,8 @@ class EmbeddedWorker:
             )
             if orphaned.rowcount:
                 log.warning("re-queued %d jobs left scoring by a previous run", orphaned.rowcount)
+            if dataset_jobs.requeue_all_running(session):
+                log.warning("re-queued dataset jobs left running by a previous run")
         self._loop.start()
         self.wake()
 
@@ -69,34 +74,42 @@ class EmbeddedWorker:
         batch = 4 * max(self.settings.workers, 1)
         while not self._stop.is_set():
             queued: list[str] = []
+            datasets: list[str] = []
             try:
                 with session_scope(self.settings.resolved_database_url) as session:
                     jobs.requeue_stale(session, timeout=timeout)
+                    dataset_jobs.requeue_stale(session, timeout=timeout)
                     queued = jobs.next_queued(session, limit=batch)
+                    datasets = dataset_jobs.next_queued(session, limit=batch)
                 for submission_id in queued:
-                    self._dispatch(submission_id)
+                    self._dispatch(submission_id, self._score)
+                for job_id in datasets:
+                    self._dispatch(job_id, self._run_dataset_job)
                 if time.monotonic() >= next_sync:
                     self._tracker.submit(jobs.sync_tracking, self.settings)
                     next_sync = time.monotonic() + self.sweep_seconds
             except Exception:  # keep the loop alive; the next sweep retries
                 log.exception("dispatch loop error")
-            self._wake.wait(self.sweep_seconds if not queued else 0.2)
+            self._wake.wait(self.sweep_seconds if not (queued or datasets) else 0.2)
             self._wake.clear()
 
-    def _dispatch(self, submission_id: str) -> None:
+    def _dispatch(self, job_id: str, run: Callable[[str], None]) -> None:
         with self._lock:
-            if submission_id in self._in_flight:
+            if job_id in self._in_flight:
                 return
-            self._in_flight.add(submission_id)
-        future = self._pool.submit(self._score, submission_id)
-        future.add_done_callback(lambda _f: self._done(submission_id))
+            self._in_flight.add(job_id)
+        future = self._pool.submit(run, job_id)
+        future.add_done_callback(lambda _f: self._done(job_id))
+
+    def _run_dataset_job(self, job_id: str) -> None:
+        dataset_jobs.run(self.settings, job_id, self.name)
 
     def _score(self, submission_id: str) -> None:
         outcome = jobs.run_job(self.settings, submission_id, self.name)
         if outcome.evaluation is not None:
             self._tracker.submit(jobs.track, self.settings, submission_id, outcome.evaluation)
 
-    def _done(self, submission_id: str) -> None:
+    def _done(self, job_id: str) -> None:
         with self._lock:
-            self._in_flight.discard(submission_id)
+            self._in_flight.discard(job_id)
         self._wake.set()

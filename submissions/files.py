@@ -21,6 +21,7 @@ from typing import Literal
 import pandas as pd
 
 from odx.platform.errors import InvalidInputError
+from odx.submissions.archives import unsafe_member_name
 
 Compression = Literal["none", "gzip", "zip"]
 GZIP_MAGIC = b"\x1f\x8b"
@@ -108,18 +109,12 @@ def _read_gzip(path: Path, max_bytes: int) -> bytearray:
         raise SubmissionFileError(f"the gzip file is damaged ({exc})") from None
 
 
-def _unsafe(name: str) -> bool:
-    """A member name that would escape an extraction folder: absolute, drive or '..'."""
-    parts = re.split(r"[/\\]", name)
-    return name.startswith(("/", "\\")) or bool(re.match(r"[A-Za-z]:", name)) or ".." in parts
-
-
 def _read_zip(path: Path, max_bytes: int) -> tuple[bytearray, str]:
     try:
         with zipfile.ZipFile(path) as archive:
             infos = archive.infolist()
             for info in infos:
-                if _unsafe(info.filename):
+                if unsafe_member_name(info.filename):
                     raise SubmissionFileError(f"unsafe path in zip: '{info.filename}'")
             files = [i for i in infos if not i.is_dir() and not i.filename.startswith("__MACOSX/")]
             csvs = [i for i in files if i.filename.lower().endswith(".csv")]

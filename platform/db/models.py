@@ -209,3 +209,33 @@ class WebSession(Base):
     csrf_token: Mapped[str] = mapped_column(String(64), doc="Echoed by every form of the session.")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class DatasetJob(Base):
+    """An organizer's request to check or publish a dataset, run in the background.
+
+    The dataset is a catalogue id or an uploaded folder (``upload_dir``, relative to the
+    uploads root). The row is the job's durable state, as for submissions; the quality run it
+    left is kept whatever the outcome, so the report can always be read.
+    """
+
+    __tablename__ = "dataset_jobs"
+    __table_args__ = (Index("ix_dataset_jobs_queue", "status", "created_at"),)
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    action: Mapped[str] = mapped_column(String(16), doc="validate | publish")
+    actor: Mapped[str] = mapped_column(String(64))
+    catalogue_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    upload_dir: Mapped[str | None] = mapped_column(String(500), nullable=True)
+    upload_sha256: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    status: Mapped[str] = mapped_column(String(16), default="queued")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    worker: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    heartbeat_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    dataset_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    version: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    created_version: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
+    quality_run_id: Mapped[int | None] = mapped_column(ForeignKey("quality_runs.id"), nullable=True)
+    error: Mapped[str | None] = mapped_column(String(4000), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)

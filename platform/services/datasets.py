@@ -47,6 +47,7 @@ class ValidationOutcome:
     report: GateReport
     report_json: Path
     report_html: Path
+    run_id: int
 
 
 @dataclass(frozen=True)
@@ -57,6 +58,7 @@ class PublishOutcome:
     created: bool
     public_dir: Path
     manifest: dict[str, Any]
+    quality_run_id: int | None = None  # None when unchanged inputs needed no gate run
 
 
 def search_dirs(settings: Settings) -> list[Path]:
@@ -85,16 +87,17 @@ def _run_gate(
     json_path, html_path = folder / "report.json", folder / "report.html"
     write_report(report.to_dict(), json_path, html_path)
     with session_scope(settings.resolved_database_url) as session:
-        session.add(
-            QualityRun(
-                dataset_id=loaded.spec.id,
-                fingerprint=candidate.fingerprint,
-                success=report.success,
-                summary={c.name: c.success for c in report.checks},
-                report_dir=str(relative),
-            )
+        run = QualityRun(
+            dataset_id=loaded.spec.id,
+            fingerprint=candidate.fingerprint,
+            success=report.success,
+            summary={c.name: c.success for c in report.checks},
+            report_dir=str(relative),
         )
-    return candidate, ValidationOutcome(report, json_path, html_path)
+        session.add(run)
+        session.flush()
+        run_id = run.id
+    return candidate, ValidationOutcome(report, json_path, html_path, run_id)
 
 
 def validate(settings: Settings, id_or_path: str, *, step: Step | None = None) -> ValidationOutcome:
@@ -131,7 +134,7 @@ def publish(
         failed = "; ".join(f"{c.name}: {c.summary}" for c in validation.report.failed)
         raise QualityGateFailed(
             f"{dataset_id} was not published. {failed}. Report: {validation.report_html}",
-            extra={"report": str(validation.report_json)},
+            extra={"report": str(validation.report_json), "quality_run_id": validation.run_id},
         )
     relative = Path(dataset_id) / fingerprint[:16]
     public_final = settings.public_root / relative
@@ -179,13 +182,15 @@ def publish(
                     target=dataset_id,
                     details={"version": number, "fingerprint": fingerprint},
                 )
-                return _outcome(settings, row, created=True)
+                return _outcome(settings, row, created=True, run_id=validation.run_id)
         except IntegrityError:
             continue  # a concurrent publisher took this fingerprint or number: look again
     raise ConflictError(f"{dataset_id}: too many concurrent publishes; publish again")
 
 
-def _outcome(settings: Settings, row: DatasetVersion, *, created: bool) -> PublishOutcome:
+def _outcome(
+    settings: Settings, row: DatasetVersion, *, created: bool, run_id: int | None = None
+) -> PublishOutcome:
     return PublishOutcome(
         dataset_id=row.dataset_id,
         version=row.version,
@@ -193,6 +198,7 @@ def _outcome(settings: Settings, row: DatasetVersion, *, created: bool) -> Publi
         created=created,
         public_dir=settings.public_root / row.public_dir,
         manifest=row.manifest,
+        quality_run_id=run_id,
     )
 
 
@@ -256,6 +262,17 @@ def unpublished(settings: Settings, session: Session) -> list[str]:
 def catalogue_ids(settings: Settings) -> list[str]:
     """Every dataset an organizer can publish: shipped ones and those under ``home/catalog``."""
     return sorted(catalogue(search_dirs(settings)))
+
+
+def require_catalogue_id(settings: Settings, dataset_id: str) -> str:
+    """A catalogue id, never a path: what reaches the server names a dataset it knows."""
+    known = catalogue_ids(settings)
+    if dataset_id not in known:
+        raise UnknownDatasetError(
+            f"unknown dataset '{dataset_id}'; the catalogue has: {', '.join(known)}. "
+            "Upload a dataset folder to publish a new one"
+        )
+    return dataset_id
 
 
 def latest_quality_runs(session: Session) -> dict[str, QualityRun]:
