@@ -62,7 +62,12 @@ def parse_yaml_model(text: str, model: type[Model], *, source: str, error: type[
 def read_utf8(path: Path, *, error: type[OdxError]) -> tuple[bytes, str]:
     """The file's bytes (for hashing) and its text; specs must be UTF-8."""
     raw = path.read_bytes()
+    return raw, decode_utf8(raw, source=str(path), error=error)
+
+
+def decode_utf8(raw: bytes, *, source: str, error: type[OdxError]) -> str:
+    """A spec's text (a byte-order mark allowed); specs must be UTF-8."""
     try:
-        return raw, raw.decode("utf-8-sig")
+        return raw.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise error(f"{path}: a spec must be UTF-8 text") from None
+        raise error(f"{source}: a spec must be UTF-8 text") from None

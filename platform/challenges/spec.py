@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from odx.datasets.spec import TaskType, Text
 from odx.platform.errors import InvalidInputError
-from odx.platform.specfile import parse_yaml_model, read_utf8
+from odx.platform.specfile import decode_utf8, parse_yaml_model, read_utf8
 from odx.scoring.metrics import METRICS
 
 DEFAULT_TIMEZONE = "Asia/Seoul"
@@ -153,3 +153,9 @@ def load_challenge(path: Path) -> tuple[ChallengeSpec, bytes]:
         raise ChallengeSpecError(f"{path}: no such challenge file")
     raw, text = read_utf8(path, error=ChallengeSpecError)
     return parse_challenge(text, source=str(path)), raw
+
+
+def challenge_from_bytes(raw: bytes, *, source: str) -> ChallengeSpec:
+    """A definition sent as text (a form, an upload): errors name ``source``, not a path."""
+    text = decode_utf8(raw, source=source, error=ChallengeSpecError)
+    return parse_challenge(text, source=source)

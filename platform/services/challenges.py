@@ -10,7 +10,12 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from odx.platform.challenges.spec import ChallengeSpec, ChallengeSpecError, load_challenge
+from odx.platform.challenges.spec import (
+    ChallengeSpec,
+    ChallengeSpecError,
+    challenge_from_bytes,
+    load_challenge,
+)
 from odx.platform.db.models import Challenge, DatasetVersion, utcnow
 from odx.platform.errors import ConflictError, Message, NotFoundError
 from odx.platform.services import audit
@@ -29,13 +34,27 @@ def spec_of(challenge: Challenge) -> ChallengeSpec:
 def register(session: Session, path: Path, *, actor: str) -> Challenge:
     """Validate a challenge file against the catalogue and store it (same file again: no-op)."""
     spec, raw = load_challenge(path)
+    return _register(session, spec, raw, source=str(path), actor=actor)
+
+
+def register_definition(
+    session: Session, raw: bytes, *, actor: str, source: str = "challenge.yaml"
+) -> Challenge:
+    """The same, for a definition sent over HTTP or typed into a page (no file on disk)."""
+    spec = challenge_from_bytes(raw, source=source)
+    return _register(session, spec, raw, source=source, actor=actor)
+
+
+def _register(
+    session: Session, spec: ChallengeSpec, raw: bytes, *, source: str, actor: str
+) -> Challenge:
     try:
         version = get_version(session, spec.dataset.id, spec.dataset.version)
     except NotFoundError as exc:
-        raise ChallengeSpecError(f"{path}: dataset: {exc.detail}; publish it first") from None
+        raise ChallengeSpecError(f"{source}: dataset: {exc.detail}; publish it first") from None
     if version.task != spec.task.value:
         raise ChallengeSpecError(
-            f"{path}: task: '{spec.task.value}' differs from dataset task '{version.task}'"
+            f"{source}: task: '{spec.task.value}' differs from dataset task '{version.task}'"
         )
     digest = hashlib.sha256(raw).hexdigest()
     existing = session.get(Challenge, spec.id)

@@ -30,7 +30,7 @@ from odx.platform.services import datasets as dataset_service
 from odx.platform.services.users import Role, require_role
 from odx.platform.settings import Settings
 from odx.submissions.archives import ArchiveError, extract_zip, single_root
-from odx.submissions.storage import ObjectStore
+from odx.submissions.storage import ObjectStore, UploadTooLargeError
 
 log = logging.getLogger("odx.dataset_jobs")
 Action = Literal["validate", "publish"]
@@ -78,6 +78,14 @@ def submit_catalogue(
     return _queue(session, user, checked, catalogue_id=dataset_id, dataset_id=dataset_id)
 
 
+def admit_upload(settings: Settings, user: User, *, declared_bytes: int | None) -> None:
+    """Who and how much, before a byte of an upload is read: organizers, within the limit."""
+    require_role(user, Role.organizer)
+    limit = settings.max_dataset_upload_bytes
+    if declared_bytes is not None and declared_bytes > limit:
+        raise UploadTooLargeError(f"the upload is larger than the limit of {limit:,} bytes")
+
+
 def submit_upload(
     session: Session,
     settings: Settings,
@@ -87,7 +95,7 @@ def submit_upload(
     action: str,
 ) -> DatasetJob:
     """Store an uploaded zip of a dataset folder, unpack it safely, check its spec, queue it."""
-    require_role(user, Role.organizer)
+    admit_upload(settings, user, declared_bytes=None)
     checked = _check_action(action)
     limit = settings.max_dataset_upload_bytes
     stored = ObjectStore(settings.objects_root).put_chunks(chunks, max_bytes=limit)
@@ -164,6 +172,12 @@ def get_for(session: Session, job_id: str, user: User) -> DatasetJob:
     return get(session, job_id)
 
 
+def recent_for(session: Session, user: User, limit: int = 20) -> list[DatasetJob]:
+    """The latest jobs, for organizers only (their errors may name the uploaded files)."""
+    require_role(user, Role.organizer)
+    return recent(session, limit)
+
+
 def recent(session: Session, limit: int = 20) -> list[DatasetJob]:
     query = select(DatasetJob).order_by(DatasetJob.created_at.desc()).limit(limit)
     return list(session.scalars(query))
@@ -182,10 +196,21 @@ def view(settings: Settings, session: Session, job: DatasetJob) -> JobView:
         created_version=job.created_version,
         error=job.error,
         quality_run_id=job.quality_run_id,
-        checks=_checks(settings, session, job.quality_run_id),
+        checks=[
+            c | {"summary": without_server_paths(settings, job, c["summary"])}
+            for c in _checks(settings, session, job.quality_run_id)
+        ],
         created_at=job.created_at,
         finished_at=job.finished_at,
     )
+
+
+def without_server_paths(settings: Settings, job: DatasetJob, text: str) -> str:
+    """A message as an organizer elsewhere reads it: files named inside their dataset folder,
+    the rest of the server's data folder as ``$ODX_HOME``."""
+    if job.upload_dir:
+        text = text.replace(f"{settings.uploads_root / job.upload_dir}/", "")
+    return text.replace(str(settings.resolved_home), "$ODX_HOME")
 
 
 def _checks(settings: Settings, session: Session, run_id: int | None) -> list[dict[str, Any]]:
@@ -253,6 +278,7 @@ def run(settings: Settings, job_id: str, worker: str) -> str | None:
         job = session.get(DatasetJob, job_id)
         assert job is not None
         action, actor, attempts = job.action, job.actor, job.attempts
+        session.expunge(job)
         reference = job.catalogue_id or str(settings.uploads_root / (job.upload_dir or ""))
     values: dict[str, Any]
     try:
@@ -260,7 +286,7 @@ def run(settings: Settings, job_id: str, worker: str) -> str | None:
     except OdxError as exc:
         values = {
             "status": "failed",
-            "error": exc.detail[:4000],
+            "error": without_server_paths(settings, job, exc.detail)[:4000],
             "quality_run_id": exc.extra.get("quality_run_id"),
         }
     except Exception:

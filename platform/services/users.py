@@ -70,6 +70,38 @@ def create_user(session: Session, *, name: str, role: Role | str, actor: str) ->
     return user, token
 
 
+# Who may hand out which role: organizers bring in participants and judges for their
+# challenges; only admins make organizers and admins (or change anyone's role).
+GRANTABLE_BY: dict[Role, frozenset[Role]] = {
+    Role.admin: frozenset(Role),
+    Role.organizer: frozenset({Role.participant, Role.judge}),
+}
+
+
+def create_user_as(
+    session: Session, actor: User, *, name: str, role: Role | str
+) -> tuple[User, str]:
+    """Create a user on behalf of a signed-in account, within what its role may grant."""
+    wanted = parse_role(role)
+    require_role(actor, Role.organizer)
+    if wanted not in GRANTABLE_BY.get(Role(actor.role), frozenset()):
+        raise PermissionDeniedError(
+            f"an {actor.role} may create participants and judges; "
+            f"only an admin creates a user with the role {wanted.value}"
+        )
+    return create_user(session, name=name, role=wanted, actor=actor.name)
+
+
+def set_role_as(session: Session, actor: User, name: str, role: Role | str) -> User:
+    """Change a user's role on behalf of a signed-in account: admins only."""
+    wanted = parse_role(role)
+    if actor.role != Role.admin:
+        raise PermissionDeniedError(f"only an admin changes roles; you are {actor.role}")
+    if actor.name == name and wanted != Role.admin:
+        raise ConflictError("an admin cannot take away their own admin role; ask another admin")
+    return set_role(session, name, wanted, actor=actor.name)
+
+
 def authenticate(session: Session, token: str | None) -> User:
     """The active user holding ``token``; the same vague error for every kind of bad token."""
     if not token:

@@ -19,6 +19,15 @@ def run(home: Path, *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([str(ODX), *args], capture_output=True, text=True, env=env, timeout=300)
 
 
+@pytest.fixture
+def home(tmp_path: Path) -> Path:
+    """A local platform made the way an organizer makes one: `odx init`."""
+    folder = tmp_path / "home"
+    created = run(folder, "init")
+    assert created.returncode == 0, created.stderr
+    return folder
+
+
 def assert_clean_failure(result: subprocess.CompletedProcess[str], message: str) -> None:
     assert result.returncode != 0
     output = result.stdout + result.stderr
@@ -26,32 +35,30 @@ def assert_clean_failure(result: subprocess.CompletedProcess[str], message: str)
     assert "Traceback" not in output
 
 
-def test_validate_publish_list_show_round_trip(
-    tmp_path: Path, make_dataset: DatasetFactory
-) -> None:
+def test_validate_publish_list_show_round_trip(home: Path, make_dataset: DatasetFactory) -> None:
     folder = str(make_dataset())
-    validated = run(tmp_path, "datasets", "validate", folder)
+    validated = run(home, "datasets", "validate", folder)
     assert validated.returncode == 0, validated.stderr
     assert "passed its quality gate" in validated.stdout and "report.html" in validated.stdout
 
-    published = run(tmp_path, "datasets", "publish", folder)
+    published = run(home, "datasets", "publish", folder)
     assert published.returncode == 0 and "published tiny-shops version 1" in published.stdout
-    again = run(tmp_path, "datasets", "publish", folder)
+    again = run(home, "datasets", "publish", folder)
     assert again.returncode == 0
     assert "unchanged; version 1 already holds these inputs" in again.stdout
 
-    listing = run(tmp_path, "datasets", "list")
+    listing = run(home, "datasets", "list")
     assert "tiny-shops" in listing.stdout and "market-store-count" in listing.stdout
-    shown = run(tmp_path, "datasets", "show", "tiny-shops")
+    shown = run(home, "datasets", "show", "tiny-shops")
     assert shown.returncode == 0 and "train.csv" in shown.stdout and "sha256" in shown.stdout
 
 
 def test_validate_failure_exits_non_zero_with_examples(
-    tmp_path: Path, make_dataset: DatasetFactory
+    home: Path, make_dataset: DatasetFactory
 ) -> None:
     rows = tiny_rows()
     rows[3]["kind"] = rows[4]["kind"] = "문구점"
-    result = run(tmp_path, "datasets", "validate", str(make_dataset(rows=rows)))
+    result = run(home, "datasets", "validate", str(make_dataset(rows=rows)))
     assert_clean_failure(result, "failed its quality gate")
     assert "expect_column_values_to_be_in_set column=kind" in result.stdout
     assert "문구점" in result.stdout
@@ -66,24 +73,24 @@ def test_validate_failure_exits_non_zero_with_examples(
         (["datasets", "show", "market-store-count", "--version", "x"], "Invalid value"),
     ],
 )
-def test_bad_commands_fail_with_a_message(tmp_path: Path, args: list[str], message: str) -> None:
-    assert_clean_failure(run(tmp_path, *args), message)
+def test_bad_commands_fail_with_a_message(home: Path, args: list[str], message: str) -> None:
+    assert_clean_failure(run(home, *args), message)
 
 
-def test_broken_spec_fails_with_file_and_key(tmp_path: Path, make_dataset: DatasetFactory) -> None:
+def test_broken_spec_fails_with_file_and_key(home: Path, make_dataset: DatasetFactory) -> None:
     folder = make_dataset(
         spec={
             "split": {"method": "sideways", "test_fraction": 0.3, "public_fraction": 0.5, "seed": 1}
         }
     )
-    result = run(tmp_path, "datasets", "validate", str(folder))
+    result = run(home, "datasets", "validate", str(folder))
     assert_clean_failure(result, f"{folder / 'dataset.yaml'}: split.method:")
 
 
-def test_undecodable_raw_file_fails_clearly(tmp_path: Path, make_dataset: DatasetFactory) -> None:
+def test_undecodable_raw_file_fails_clearly(home: Path, make_dataset: DatasetFactory) -> None:
     folder = make_dataset(raw_bytes=b"shop_id,city\n\x81\xff\xfe,\x00\n")
     assert_clean_failure(
-        run(tmp_path, "datasets", "publish", str(folder)),
+        run(home, "datasets", "publish", str(folder)),
         "not UTF-8, UTF-8 with BOM, CP949 or EUC-KR",
     )
 

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import tempfile
 from datetime import datetime
-from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Body, File, Form, Query, Request, Response, UploadFile, status
@@ -121,10 +119,7 @@ def create_challenge(
     definition: Annotated[str, Body(media_type="application/yaml")],
 ) -> ChallengePublic:
     users.require_role(user, Role.organizer)
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / "challenge.yaml"
-        path.write_text(definition, encoding="utf-8")
-        challenge = challenges.register(session, path, actor=user.name)
+    challenge = challenges.register_definition(session, definition.encode("utf-8"), actor=user.name)
     return _challenge_public(challenge)
 
 

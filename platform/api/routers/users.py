@@ -1,0 +1,56 @@
+"""Accounts over HTTP: organizers bring in participants and judges, admins anyone."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path
+from pydantic import BaseModel, Field
+
+from odx.platform.api.deps import CurrentUser, SessionDep
+from odx.platform.services import users
+
+router = APIRouter(prefix="/api/users", tags=["users"])
+
+UserName = Annotated[str, Path(pattern=r"^[A-Za-z0-9_-]{1,64}$", description="Login name")]
+
+
+class UserCreate(BaseModel):
+    name: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")
+    role: users.Role = users.Role.participant
+
+
+class RoleChange(BaseModel):
+    role: users.Role
+
+
+class UserPublic(BaseModel):
+    name: str
+    role: str
+
+
+class UserCreated(UserPublic):
+    token: str = Field(description="The API token, shown once; only its hash is kept.")
+
+
+@router.post(
+    "",
+    response_model=UserCreated,
+    status_code=201,
+    summary="Create a user and return its token once (organizers: participants and judges)",
+)
+def create_user(body: UserCreate, user: CurrentUser, session: SessionDep) -> UserCreated:
+    created, token = users.create_user_as(session, user, name=body.name, role=body.role)
+    return UserCreated(name=created.name, role=created.role, token=token)
+
+
+@router.post(
+    "/{name}/role",
+    response_model=UserPublic,
+    summary="Change a user's role (admins; audited)",
+)
+def set_role(
+    name: UserName, body: RoleChange, user: CurrentUser, session: SessionDep
+) -> UserPublic:
+    changed = users.set_role_as(session, user, name, body.role)
+    return UserPublic(name=changed.name, role=changed.role)
