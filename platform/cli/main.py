@@ -112,18 +112,31 @@ def mlflow_ui(
     port: Annotated[int, typer.Option(help="Port of the MLflow UI.")] = 5000,
 ) -> None:
     """How a judge opens the MLflow UI on this platform's store (bound to 127.0.0.1 only:
-    it holds private scores, so never expose it to participants)."""
+    it holds private scores, so never expose it to participants). The address is recorded in
+    the data folder, so the judge page links to this UI."""
     import shlex
     import subprocess
 
+    from odx.platform import instance
+    from odx.platform import mlflow_ui as ui_address
     from odx.platform.settings import get_settings
     from odx.scoring.tracking import ui_command
 
     settings = get_settings()
     command = ui_command(settings.resolved_mlflow_uri, settings.mlflow_artifact_root, port)
+    url = ui_address.local_url(port)
     console.print(f"MLflow store: {settings.resolved_mlflow_uri}")
     console.print(f"run: {shlex.join(command)}", highlight=False, soft_wrap=True)
-    console.print(f"then open http://127.0.0.1:{port} (experiments are named odx/<challenge>)")
+    console.print(f"then open {url} (experiments are named odx/<challenge>)")
+    if instance.exists(settings.resolved_home):  # never create a data folder here
+        ui_address.record(settings, url)
+        shown = ui_address.resolve(settings)
+        if shown.source == "setting":
+            console.print(f"the judge page links to {shown.url} (ODX_MLFLOW_UI_URL wins)")
+        else:
+            console.print(f"the judge page links to {shown.url}")
+    else:
+        console.print(f"no platform in {settings.resolved_home}: the address is not recorded")
     if start:
         raise typer.Exit(subprocess.call(command))
 

@@ -4,6 +4,7 @@ error pages, and that the JSON API keeps answering in JSON."""
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -206,29 +207,38 @@ def test_every_message_used_by_a_template_exists_in_both_languages() -> None:
     assert {k for k in used if k.endswith(".")} <= set(families) | {"metric.", "error.", "problem."}
 
 
-def test_organizer_publishes_a_dataset_from_the_page_through_the_quality_gate(site: Site) -> None:
+def test_organizer_publishes_a_dataset_from_the_page_through_a_dataset_job(site: Site) -> None:
     with signed_in(site, "org") as org:
         page = org.get("/organizer")
         assert "bizinfo-support-field" in page.text and "미공개" in page.text
-        answer = org.post(
-            "/organizer/datasets/publish",
-            data={"csrf_token": csrf_of(page), "dataset_id": "bizinfo-support-field"},
-        )
-        assert answer.status_code == 303
-        done = org.get(answer.headers["location"])
-        assert "bizinfo-support-field v1을(를) 공개했습니다" in done.text
-        again = org.post(
-            "/organizer/datasets/publish",
-            data={"csrf_token": csrf_of(done), "dataset_id": "bizinfo-support-field"},
-        )
-        assert "그대로 둡니다" in org.get(again.headers["location"]).text
+        first = follow_publish(org, csrf_of(page), "bizinfo-support-field")
+        assert "완료" in first and "v1" in first
+        again = follow_publish(org, csrf_of(page), "bizinfo-support-field")
+        assert "입력이 같아 기존 버전" in again  # unchanged inputs make no new version
         missing = org.post(
             "/organizer/datasets/publish",
-            data={"csrf_token": csrf_of(done), "dataset_id": "no-such-dataset"},
+            data={"csrf_token": csrf_of(page), "dataset_id": "no-such-dataset"},
         )
-    assert missing.status_code == 404 and "no-such-dataset" in missing.text
+    assert missing.status_code == 404 and 'role="alert"' in missing.text
+    assert "카탈로그에 있는 데이터셋 ID만" in missing.text
     with browser(site) as anyone:
         assert anyone.get("/datasets/bizinfo-support-field").status_code == 200
+
+
+def follow_publish(org: httpx.Client, token: str, dataset_id: str) -> str:
+    """Queue a publish job from the organizer page and return its status once it finished."""
+    answer = org.post(
+        "/organizer/datasets/publish", data={"csrf_token": token, "dataset_id": dataset_id}
+    )
+    assert answer.status_code == 303, answer.text
+    job = answer.headers["location"].rpartition("target=")[2]
+    assert "대기열에 넣었습니다" in org.get(answer.headers["location"]).text
+    for _ in range(240):  # the embedded worker runs the quality gate: seconds, not minutes
+        status = org.get(f"/organizer/dataset-jobs/{job}/status").text
+        if 'data-active="false"' in status:
+            return status
+        time.sleep(0.5)
+    raise AssertionError(f"dataset job {job} did not finish")
 
 
 def test_names_typed_by_participants_are_escaped_on_pages(site: Site) -> None:

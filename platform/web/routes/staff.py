@@ -1,50 +1,119 @@
 """Organizer and judge pages. Every handler checks the role itself: a participant who types
-the address gets 403 from the server, not just a page without links."""
+the address gets 403 from the server, not just a page without links.
+
+Datasets are checked and published through dataset jobs (a catalogue id, or a zipped folder
+uploaded from the page) that the embedded worker runs; the page lists them and follows the
+ones still running.
+"""
 
 from __future__ import annotations
 
 import re
-import tempfile
-from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
+from fastapi import Path as PathParam
 from fastapi.responses import HTMLResponse, RedirectResponse
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import UploadFile as StarletteUpload
 
+from odx.platform import mlflow_ui
 from odx.platform.api.deps import ChallengeDep, SessionDep, SettingsDep
-from odx.platform.db.models import Team, User
+from odx.platform.api.streaming import declared_length
+from odx.platform.db.models import DatasetJob, Team, User
 from odx.platform.errors import OdxError
-from odx.platform.services import challenges, teams
+from odx.platform.services import challenges, dataset_jobs, teams
 from odx.platform.services import datasets as dataset_service
 from odx.platform.services import submissions as intake
 from odx.platform.services.leaderboards import all_submissions
 from odx.platform.services.users import Role
 from odx.platform.settings import Settings
 from odx.platform.web import security
-from odx.platform.web.context import Page, PageDep
+from odx.platform.web.context import Page, PageDep, filesize
+from odx.platform.web.errors import Detail, localized
 from odx.platform.web.routes.public import challenge_card, challenge_cards
-from odx.platform.web.security import CsrfField
+from odx.platform.web.security import CSRF_FIELD, CsrfField
 from odx.scoring import tracking
 
 router = APIRouter(include_in_schema=False)
-NOTICES = ("published", "unchanged", "created", "closed", "revealed")
+NOTICES = ("queued", "created", "closed", "revealed")
 TARGET = re.compile(r"[a-z0-9][a-z0-9-]{0,62}( v[0-9]{1,6})?")
+JobId = Annotated[str, PathParam(pattern=r"^[0-9a-f]{32}$")]
+ACTIVE = ("queued", "running")  # a job in these states may still change: pages follow it
+_REPORT_PATH = re.compile(r"\s*Report: \S+")  # the page links the report instead
+_CHUNK = 1 << 20
 
 
 def _overview(
-    page: Page, session: SessionDep, settings: Settings, **values: object
+    page: Page, session: Session, settings: Settings, *, status: int = 200, **values: object
 ) -> HTMLResponse:
+    values.setdefault("publish_error", None)
+    values.setdefault("upload_error", None)
     return page.render(
         "organizer/index.html",
+        status=status,
         published={v.dataset_id: v for v in dataset_service.latest_versions(session)},
         dataset_ids=dataset_service.catalogue_ids(settings),
         quality_runs=dataset_service.latest_quality_runs(session),
         cards=challenge_cards(page, session),
         submission_counts=intake.counts_by_challenge(session),
+        upload_limit=filesize(settings.max_dataset_upload_bytes),
+        **_job_list(page, session, settings),
         **values,
     )
+
+
+# --- dataset jobs -------------------------------------------------------------------------
+
+
+def _without_paths(settings: Settings, text: str, job_id: str | None = None) -> str:
+    """An error as an organizer reads it: files named by their place in the dataset folder,
+    never by the server's folders (the page links the quality report instead)."""
+    text = _REPORT_PATH.sub("", text)
+    roots = [settings.uploads_root / job_id] if job_id else []
+    roots += [*dataset_service.search_dirs(settings), settings.resolved_home]
+    for root in roots:
+        text = text.replace(f"{root}/", "").replace(str(root), "")
+    return text
+
+
+def _job_row(settings: Settings, session: Session, job: DatasetJob) -> dict[str, Any]:
+    seen = dataset_jobs.view(settings, session, job)
+    error = _without_paths(settings, seen.error, seen.id) if seen.error else None
+    upload = seen.source.removeprefix("upload:") if seen.source.startswith("upload:") else None
+    return {"job": seen, "error": error, "upload_sha256": upload}
+
+
+def _job_list(page: Page, session: Session, settings: Settings) -> dict[str, Any]:
+    """The recent jobs as the organizer page shows them, and how many may still change."""
+    user = page.require(Role.organizer)
+    rows = [_job_row(settings, session, j) for j in dataset_jobs.recent_for(session, user)]
+    return {"jobs": rows, "jobs_active": sum(r["job"].status in ACTIVE for r in rows)}
+
+
+def _wake_worker(request: Request) -> None:
+    """Start the embedded worker on the job now rather than at its next sweep."""
+    worker = getattr(request.app.state, "worker", None)
+    if worker is not None:
+        worker.wake()
+
+
+def _queued(job_id: str) -> RedirectResponse:
+    return RedirectResponse(f"/organizer?notice=queued&target={job_id}", status_code=303)
+
+
+def _refusal(page: Page, request: Request, settings: Settings, exc: OdxError) -> Detail:
+    """What the page says about a refused dataset, in the page's language where it can."""
+    if exc.code == "unknown_dataset":
+        known = ", ".join(dataset_service.catalogue_ids(settings))
+        return Detail(page.t("org.error.not_catalogue", known=known))
+    if exc.code == "upload_too_large":  # the dataset limit, not the submission files' one
+        return Detail(
+            page.t("org.error.too_large", limit=filesize(settings.max_dataset_upload_bytes))
+        )
+    return localized(request, page.lang, exc.code, _without_paths(settings, exc.detail))
 
 
 @router.get("/organizer", response_class=HTMLResponse)
@@ -61,24 +130,116 @@ def organizer(
     return _overview(page, session, settings, notice=shown, target=target, definition="")
 
 
-@router.post("/organizer/datasets/publish")
-async def publish(
+@router.post("/organizer/datasets/publish", response_class=HTMLResponse, response_model=None)
+def publish(
     page: PageDep,
     request: Request,
+    session: SessionDep,
     settings: SettingsDep,
     dataset_id: Annotated[str, Form(max_length=64)],
+    action: Annotated[str, Form(max_length=16)] = "publish",
     csrf: CsrfField = "",
-) -> RedirectResponse:
+) -> HTMLResponse | RedirectResponse:
+    """Queue a job on a catalogue dataset: ids only, so a form cannot name a server folder."""
     user = page.require(Role.organizer)
     security.check_csrf(request, csrf, page.signed)
-    outcome = await run_in_threadpool(
-        dataset_service.publish, settings, dataset_id, actor=user.name
-    )  # the quality gate takes seconds: off the event loop
-    notice = "published" if outcome.created else "unchanged"
-    return RedirectResponse(
-        f"/organizer?notice={notice}&target={outcome.dataset_id}%20v{outcome.version}",
-        status_code=303,
-    )
+    try:
+        job = dataset_jobs.submit_catalogue(session, settings, user, dataset_id, action=action)
+    except OdxError as exc:
+        session.rollback()
+        error = _refusal(page, request, settings, exc)
+        return _overview(
+            page,
+            session,
+            settings,
+            status=exc.status,
+            notice=None,
+            target="",
+            definition="",
+            publish_error=error,
+        )
+    _wake_worker(request)
+    return _queued(job.id)
+
+
+@router.post("/organizer/datasets/upload", response_class=HTMLResponse, response_model=None)
+async def upload_dataset(
+    page: PageDep, request: Request, session: SessionDep, settings: SettingsDep
+) -> HTMLResponse | RedirectResponse:
+    """Queue a job on a dataset folder uploaded as a .zip. The form is read here, not by
+    FastAPI, so that the role and the declared size are checked before a byte of the body is
+    received (the form's framing counts towards the size too)."""
+    user = page.require(Role.organizer)
+    security.check_origin(request)
+
+    def refused(error: Detail, status: int) -> HTMLResponse:
+        session.rollback()
+        return _overview(
+            page,
+            session,
+            settings,
+            status=status,
+            notice=None,
+            target="",
+            definition="",
+            upload_error=error,
+        )
+
+    try:
+        dataset_jobs.admit_upload(settings, user, declared_bytes=declared_length(request))
+    except OdxError as exc:
+        return await run_in_threadpool(refused, _refusal(page, request, settings, exc), exc.status)
+    async with request.form(max_files=1, max_fields=8) as form:
+        sent = form.get(CSRF_FIELD)
+        security.check_csrf(request, sent if isinstance(sent, str) else None, page.signed)
+        action, file = form.get("action"), form.get("file")
+        if not isinstance(file, StarletteUpload) or not file.filename:
+            return await run_in_threadpool(refused, Detail(page.t("org.error.no_file")), 400)
+        chunks = iter(lambda: file.file.read(_CHUNK), b"")
+        try:
+            job = await run_in_threadpool(
+                dataset_jobs.submit_upload,
+                session,
+                settings,
+                user,
+                chunks,
+                action=action if isinstance(action, str) else "",
+            )  # storing, unpacking and reading the spec take a while: off the event loop
+        except OdxError as exc:
+            error = _refusal(page, request, settings, exc)
+            return await run_in_threadpool(refused, error, exc.status)
+    _wake_worker(request)
+    return _queued(job.id)
+
+
+@router.get("/organizer/dataset-jobs", response_class=HTMLResponse)
+def dataset_job_list(page: PageDep, session: SessionDep, settings: SettingsDep) -> HTMLResponse:
+    """The recent jobs' table alone: the organizer page fetches it while jobs are running."""
+    return page.render("organizer/jobs.html", **_job_list(page, session, settings))
+
+
+@router.get("/organizer/dataset-jobs/{job_id}", response_class=HTMLResponse)
+def dataset_job(
+    page: PageDep, session: SessionDep, settings: SettingsDep, job_id: JobId
+) -> HTMLResponse:
+    """One job with every check of its quality gate."""
+    return _job_page(page, session, settings, job_id, "organizer/job.html")
+
+
+@router.get("/organizer/dataset-jobs/{job_id}/status", response_class=HTMLResponse)
+def dataset_job_status(
+    page: PageDep, session: SessionDep, settings: SettingsDep, job_id: JobId
+) -> HTMLResponse:
+    """The job page's changing part alone, fetched by the page until the job has finished."""
+    return _job_page(page, session, settings, job_id, "organizer/job_status.html")
+
+
+def _job_page(
+    page: Page, session: Session, settings: Settings, job_id: str, template: str
+) -> HTMLResponse:
+    user = page.require(Role.organizer)
+    row = _job_row(settings, session, dataset_jobs.get_for(session, job_id, user))
+    return page.render(template, row=row, active=row["job"].status in ACTIVE)
 
 
 @router.get("/organizer/quality-runs/{run_id}", response_class=HTMLResponse)
@@ -109,13 +270,12 @@ def create_challenge(
     user = page.require(Role.organizer)
     security.check_csrf(request, csrf, page.signed)
     try:
-        with tempfile.TemporaryDirectory() as folder:
-            path = Path(folder) / "challenge.yaml"
-            path.write_text(definition, encoding="utf-8")
-            challenge = challenges.register(session, path, actor=user.name)
+        challenge = challenges.register_definition(
+            session, definition.encode("utf-8"), actor=user.name
+        )
     except OdxError as exc:  # keep what was typed, show what is wrong
         session.rollback()
-        error = exc.detail.replace(str(path), "challenge.yaml")
+        error = exc.detail
         return _overview(
             page, session, settings, notice=None, target="", definition=definition, error=error
         )
@@ -175,12 +335,13 @@ def judge_challenge(
     )
     user_names = dict(session.execute(select(User.id, User.name)).all())
     experiment = tracking.existing_experiment_id(settings.resolved_mlflow_uri, challenge.id)
+    ui = mlflow_ui.resolve(settings)  # odx mlflow --port N records where it started the UI
     rows = [
         {
             "s": s,
             "team": team_names.get(s.team_id, ""),
             "user": user_names.get(s.user_id, ""),
-            "run_url": tracking.run_url(settings.mlflow_ui_url, experiment, s.mlflow_run_id)
+            "run_url": tracking.run_url(ui.url, experiment, s.mlflow_run_id)
             if experiment and s.mlflow_run_id
             else None,
         }
@@ -192,5 +353,6 @@ def judge_challenge(
         challenge=card,
         rows=rows,
         experiment=experiment,
-        mlflow_ui=settings.mlflow_ui_url,
+        mlflow_ui=ui.url,
+        mlflow_ui_source=ui.source,
     )

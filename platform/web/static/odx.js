@@ -93,3 +93,40 @@
       });
   });
 })();
+
+// Organizer pages: a region listing dataset jobs follows them while any is queued or running
+// (data-active="true" inside it), fetching its own fragment again every few seconds. It is
+// not rewritten while focus is inside it, so a keyboard user does not lose their place, and
+// its one-line summary goes to a polite live region instead of the whole table.
+(function () {
+  "use strict";
+
+  document.querySelectorAll("[data-poll]").forEach(function (region) {
+    var live = document.getElementById(region.dataset.live || "");
+    function active() { return region.querySelector('[data-active="true"]') !== null; }
+
+    function poll(failures) {
+      if (!active()) return;
+      window.setTimeout(function () {
+        fetch(region.dataset.poll, { headers: { Accept: "text/html" }, credentials: "same-origin" })
+          .then(function (response) {
+            if (!response.ok || response.redirected) throw new Error(String(response.status));
+            return response.text();
+          })
+          .then(function (html) {
+            if (!region.contains(document.activeElement)) {
+              region.innerHTML = html;
+              var summary = region.querySelector("[data-summary]");
+              if (live && summary && live.textContent !== summary.dataset.summary) {
+                live.textContent = summary.dataset.summary;
+              }
+            }
+            poll(0);
+          })
+          .catch(function () { if (failures < 5) poll(failures + 1); });
+      }, 3000);
+    }
+
+    poll(0);
+  });
+})();
