@@ -13,8 +13,12 @@ from odx.platform.cli.output import console
 from odx.platform.cli.participant_cmd import client
 from odx.platform.cli.target import Remote, choose
 
-challenges_app = typer.Typer(help="See, create and run challenges.", no_args_is_help=True)
-teams_app = typer.Typer(help="Create, join or show your team.", no_args_is_help=True)
+challenges_app = typer.Typer(
+    help="See, create and run challenges.", no_args_is_help=True, rich_markup_mode=None
+)
+teams_app = typer.Typer(
+    help="Create, join or show your team.", no_args_is_help=True, rich_markup_mode=None
+)
 
 
 @challenges_app.command("list")

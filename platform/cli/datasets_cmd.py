@@ -25,7 +25,11 @@ from odx.platform.errors import OdxError
 if TYPE_CHECKING:
     from odx.platform.cli.client import Client
 
-app = typer.Typer(help="Draft, validate, publish and inspect datasets.", no_args_is_help=True)
+app = typer.Typer(
+    help="Draft, validate, publish and inspect datasets.",
+    no_args_is_help=True,
+    rich_markup_mode=None,
+)
 
 GATE_STEPS = 6  # read, prepare, split, expectations, privacy, leakage
 WRITE_STEPS = 4  # train, test, sample submission, card and report

@@ -16,6 +16,7 @@ cli = typer.Typer(
     help="OpenData X: quality-checked public data and AI prediction challenges.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,
 )
 cli.add_typer(datasets_cmd.app, name="datasets")
 cli.add_typer(challenges_cmd.challenges_app, name="challenges")

@@ -11,7 +11,9 @@ from odx.platform.cli.output import console
 from odx.platform.cli.participant_cmd import client
 from odx.platform.cli.target import Remote, choose
 
-users_app = typer.Typer(help="Users, roles and their API tokens.", no_args_is_help=True)
+users_app = typer.Typer(
+    help="Users, roles and their API tokens.", no_args_is_help=True, rich_markup_mode=None
+)
 
 RoleArg = Annotated[str, typer.Argument(help="admin, organizer, judge or participant.")]
 
