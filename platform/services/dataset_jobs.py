@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import shutil
 import uuid
 from collections.abc import Iterable
@@ -197,7 +198,7 @@ def view(settings: Settings, session: Session, job: DatasetJob) -> JobView:
         error=job.error,
         quality_run_id=job.quality_run_id,
         checks=[
-            c | {"summary": without_server_paths(settings, job, c["summary"])}
+            c | {"summary": without_server_paths(settings, c["summary"], job.upload_dir)}
             for c in _checks(settings, session, job.quality_run_id)
         ],
         created_at=job.created_at,
@@ -205,12 +206,18 @@ def view(settings: Settings, session: Session, job: DatasetJob) -> JobView:
     )
 
 
-def without_server_paths(settings: Settings, job: DatasetJob, text: str) -> str:
-    """A message as an organizer elsewhere reads it: files named inside their dataset folder,
-    the rest of the server's data folder as ``$ODX_HOME``."""
-    if job.upload_dir:
-        text = text.replace(f"{settings.uploads_root / job.upload_dir}/", "")
-    return text.replace(str(settings.resolved_home), "$ODX_HOME")
+REPORT_PATH = re.compile(r"\s*Report: \S+")  # the report has a link of its own
+
+
+def without_server_paths(settings: Settings, text: str, upload_dir: str | None = None) -> str:
+    """A message as an organizer elsewhere reads it: files named by their place in the
+    dataset folder, never by the server's folders, and no report path (it is linked)."""
+    text = REPORT_PATH.sub("", text)
+    roots = [settings.uploads_root / upload_dir] if upload_dir else []
+    roots += [*dataset_service.search_dirs(settings), settings.resolved_home]
+    for root in roots:
+        text = text.replace(f"{root}/", "").replace(str(root), "")
+    return text
 
 
 def _checks(settings: Settings, session: Session, run_id: int | None) -> list[dict[str, Any]]:
@@ -286,7 +293,7 @@ def run(settings: Settings, job_id: str, worker: str) -> str | None:
     except OdxError as exc:
         values = {
             "status": "failed",
-            "error": without_server_paths(settings, job, exc.detail)[:4000],
+            "error": without_server_paths(settings, exc.detail, job.upload_dir)[:4000],
             "quality_run_id": exc.extra.get("quality_run_id"),
         }
     except Exception:

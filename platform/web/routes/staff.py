@@ -42,7 +42,6 @@ NOTICES = ("queued", "created", "closed", "revealed")
 TARGET = re.compile(r"[a-z0-9][a-z0-9-]{0,62}( v[0-9]{1,6})?")
 JobId = Annotated[str, PathParam(pattern=r"^[0-9a-f]{32}$")]
 ACTIVE = ("queued", "running")  # a job in these states may still change: pages follow it
-_REPORT_PATH = re.compile(r"\s*Report: \S+")  # the page links the report instead
 _CHUNK = 1 << 20
 
 
@@ -68,20 +67,9 @@ def _overview(
 # --- dataset jobs -------------------------------------------------------------------------
 
 
-def _without_paths(settings: Settings, text: str, job_id: str | None = None) -> str:
-    """An error as an organizer reads it: files named by their place in the dataset folder,
-    never by the server's folders (the page links the quality report instead)."""
-    text = _REPORT_PATH.sub("", text)
-    roots = [settings.uploads_root / job_id] if job_id else []
-    roots += [*dataset_service.search_dirs(settings), settings.resolved_home]
-    for root in roots:
-        text = text.replace(f"{root}/", "").replace(str(root), "")
-    return text
-
-
 def _job_row(settings: Settings, session: Session, job: DatasetJob) -> dict[str, Any]:
     seen = dataset_jobs.view(settings, session, job)
-    error = _without_paths(settings, seen.error, seen.id) if seen.error else None
+    error = seen.error
     upload = seen.source.removeprefix("upload:") if seen.source.startswith("upload:") else None
     return {"job": seen, "error": error, "upload_sha256": upload}
 
@@ -113,7 +101,8 @@ def _refusal(page: Page, request: Request, settings: Settings, exc: OdxError) ->
         return Detail(
             page.t("org.error.too_large", limit=filesize(settings.max_dataset_upload_bytes))
         )
-    return localized(request, page.lang, exc.code, _without_paths(settings, exc.detail))
+    detail = dataset_jobs.without_server_paths(settings, exc.detail)
+    return localized(request, page.lang, exc.code, detail)
 
 
 @router.get("/organizer", response_class=HTMLResponse)
