@@ -7,6 +7,7 @@ from jinja2 import Environment, FileSystemLoader
 from odx.datasets.prepare import PreparedData
 from odx.datasets.quality.gate import GateReport
 from odx.datasets.quality.report import TEMPLATES
+from odx.datasets.release import TEST
 from odx.datasets.spec import LoadedSpec
 
 
@@ -28,6 +29,6 @@ def render_card(
         report=report,
         sizes=sizes,
         public_rows=public_rows,
-        private_rows=sizes["test.csv"] - public_rows,
+        private_rows=sizes[TEST] - public_rows,
         fingerprint=report.fingerprint,
     )

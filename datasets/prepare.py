@@ -14,13 +14,13 @@ from dataclasses import dataclass
 import pandas as pd
 
 from odx.datasets.binary import binary_labels
+from odx.datasets.errors import CoreError
 from odx.datasets.spec import Column, ColumnType, DatasetSpec, SpecError, SplitFirst, TaskType
-from odx.platform.errors import InvalidInputError
 
 EXAMPLES = 5
 
 
-class DataError(InvalidInputError):
+class DataError(CoreError):
     """Raw data that contradicts its spec (types, ids, target)."""
 
     code = "invalid_dataset_data"

@@ -27,6 +27,20 @@ from odx.datasets.quality.expectations import load_suite
 from odx.datasets.quality.gate import Check, GateReport, Step, run_gate
 from odx.datasets.quality.report import public_report, write_report
 from odx.datasets.raw import read_raw, sha256_file
+from odx.datasets.release import (
+    DATA_CARD,
+    LABELS,
+    MANIFEST,
+    QUALITY_HTML,
+    QUALITY_JSON,
+    SAMPLE_SUBMISSION,
+    TABLES,
+    TEST,
+    TRAIN,
+    USAGE_COLUMN,
+    ReleaseManifest,
+    Usage,
+)
 from odx.datasets.spec import LoadedSpec, TaskType, placeholders
 from odx.datasets.split import Split, split_rows
 
@@ -36,18 +50,7 @@ from odx.datasets.split import Split, split_rows
 #    every number their summary states (thresholds included), and the data card says each
 #    check in Korean and English
 FORMAT_VERSION = 3
-PUBLIC_FILES = (
-    "train.csv",
-    "test.csv",
-    "sample_submission.csv",
-    "DATACARD.md",
-    "quality_report.json",
-    "quality_report.html",
-    "manifest.json",
-)
-LABELS_FILE = "labels.csv"
 OPEN_DECISIONS_CHECK = "open_decisions"
-USAGE_COLUMN = "Usage"
 
 
 @dataclass(frozen=True)
@@ -149,7 +152,7 @@ def release_frames(candidate: Candidate) -> dict[str, pd.DataFrame]:
         {
             id_col: test_all[id_col].to_numpy(),
             target: test_all[target].to_numpy(),
-            USAGE_COLUMN: ["Public" if p else "Private" for p in candidate.split.public],
+            USAGE_COLUMN: [Usage.PUBLIC if p else Usage.PRIVATE for p in candidate.split.public],
         }
     )
     sample = pd.DataFrame(
@@ -159,10 +162,10 @@ def release_frames(candidate: Candidate) -> dict[str, pd.DataFrame]:
         }
     )
     tables = {
-        "train.csv": train,
-        "test.csv": test_all[columns],
-        "sample_submission.csv": sample,
-        LABELS_FILE: labels,
+        TRAIN: train,
+        TEST: test_all[columns],
+        SAMPLE_SUBMISSION: sample,
+        LABELS: labels,
     }
     return {
         name: t.sort_values(id_col, kind="stable").reset_index(drop=True)
@@ -194,20 +197,20 @@ def write_release(
     loaded, spec = candidate.loaded, candidate.loaded.spec
     tables = release_frames(candidate)
     files: dict[str, dict[str, Any]] = {}
-    for name in ("train.csv", "test.csv", "sample_submission.csv"):
+    for name in TABLES:
         say(f"write {name}")
         _write_csv(tables[name], public_dir / name)
         files[name] = _file_entry(public_dir / name, len(tables[name]))
-    _write_csv(tables[LABELS_FILE], hidden_dir / LABELS_FILE)
+    _write_csv(tables[LABELS], hidden_dir / LABELS)
 
     say("write data card and quality report")
     redacted = public_report(report.to_dict(), target=spec.target.column)
-    write_report(redacted, public_dir / "quality_report.json", public_dir / "quality_report.html")
-    sizes = {name: len(tables[name]) for name in ("train.csv", "test.csv")}
+    write_report(redacted, public_dir / QUALITY_JSON, public_dir / QUALITY_HTML)
+    sizes = {name: len(tables[name]) for name in (TRAIN, TEST)}
     public_rows = int(candidate.split.public.sum())
     card = render_card(loaded, candidate.prepared, report, sizes=sizes, public_rows=public_rows)
-    (public_dir / "DATACARD.md").write_text(card, encoding="utf-8")
-    for name in ("DATACARD.md", "quality_report.json", "quality_report.html"):
+    (public_dir / DATA_CARD).write_text(card, encoding="utf-8")
+    for name in (DATA_CARD, QUALITY_JSON, QUALITY_HTML):
         files[name] = _file_entry(public_dir / name, None)
 
     manifest = {
@@ -223,9 +226,9 @@ def write_release(
         "raw_files": candidate.raw_info,
         "split": {
             **spec.split.model_dump(),
-            "test_rows": sizes["test.csv"],
+            "test_rows": sizes[TEST],
             "public_rows": public_rows,
-            "private_rows": sizes["test.csv"] - public_rows,
+            "private_rows": sizes[TEST] - public_rows,
         },
         "quality": {
             "success": report.success,
@@ -234,8 +237,9 @@ def write_release(
         },
         "files": files,
     }
+    ReleaseManifest.model_validate(manifest)  # the contract every reader relies on
     text = json.dumps(manifest, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
-    (public_dir / "manifest.json").write_text(text, encoding="utf-8")
+    (public_dir / MANIFEST).write_text(text, encoding="utf-8")
     return manifest
 
 

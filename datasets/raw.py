@@ -17,8 +17,8 @@ from typing import Any
 
 import pandas as pd
 
+from odx.datasets.errors import CoreError
 from odx.datasets.spec import LoadedSpec, RawFile
-from odx.platform.errors import InvalidInputError
 
 # Tried in order when no encoding is declared. CP949 is a superset of EUC-KR.
 CANDIDATE_ENCODINGS = ("utf-8-sig", "cp949")
@@ -29,7 +29,7 @@ DELIMITER_SAMPLE_CHARS = 64 * 1024
 DELIMITER_SAMPLE_LINES = 200
 
 
-class RawDataError(InvalidInputError):
+class RawDataError(CoreError):
     """A raw file that is missing, unreadable or not what its spec declares."""
 
     code = "invalid_raw_data"

@@ -15,8 +15,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from odx.platform.errors import InvalidInputError
-from odx.platform.specfile import parse_yaml_model, read_utf8
+from odx.datasets.errors import CoreError
+from odx.datasets.specfile import parse_yaml_model, read_utf8
 
 SPEC_FILENAME = "dataset.yaml"
 ID_PATTERN = r"^[a-z0-9][a-z0-9-]{1,62}$"
@@ -27,7 +27,7 @@ COLUMN_NAME_PATTERN = r"^[A-Za-z_][A-Za-z0-9_]*$"
 PLACEHOLDER = "TODO"
 
 
-class SpecError(InvalidInputError):
+class SpecError(CoreError):
     """A dataset spec that cannot be used as written."""
 
     code = "invalid_dataset_spec"

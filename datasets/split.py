@@ -8,11 +8,11 @@ import numpy as np
 import pandas as pd
 from sklearn.model_selection import GroupShuffleSplit, train_test_split
 
+from odx.datasets.errors import CoreError
 from odx.datasets.spec import DatasetSpec
-from odx.platform.errors import InvalidInputError
 
 
-class SplitError(InvalidInputError):
+class SplitError(CoreError):
     code = "invalid_split"
     title = "The split cannot be made"
 

@@ -15,6 +15,8 @@ from datetime import datetime
 from enum import Enum
 from typing import Any, ClassVar
 
+from odx.datasets.errors import CoreError
+
 MOMENT = "%Y-%m-%d %H:%M %Z"  # how error texts show a moment, e.g. 2026-05-02 00:00 KST
 
 
@@ -80,6 +82,33 @@ class OdxError(Exception):
             body["instance"] = instance
         body.update(self.extra)
         return body
+
+
+class CoreProblem(OdxError):
+    """A core error (``odx.datasets.errors.CoreError``) as the platform reports it."""
+
+    def __init__(self, error: CoreError) -> None:
+        super().__init__(error.detail, extra=error.extra)
+        self.code = error.code  # type: ignore[misc]
+        self.title = error.title  # type: ignore[misc]
+        self.status = _core_status(error)  # type: ignore[misc]
+
+
+# The HTTP status of a core error, by its code, where it is not 422 (and not a LookupError).
+_CORE_STATUS = {"upload_too_large": 413}
+# Every error meant for a person: catch these, then show ``reported(exc)``.
+REPORTABLE = (OdxError, CoreError)
+
+
+def _core_status(error: CoreError) -> int:
+    if isinstance(error, LookupError):
+        return 404
+    return _CORE_STATUS.get(error.code, 422)
+
+
+def reported(error: OdxError | CoreError) -> OdxError:
+    """The one mapping of the core's errors onto the platform's (status, title, problem body)."""
+    return error if isinstance(error, OdxError) else CoreProblem(error)
 
 
 class NotFoundError(OdxError):

@@ -21,6 +21,7 @@ from odx.platform.db.models import Submission, Team
 from odx.platform.services import challenges, teams, users
 from odx.platform.services import datasets as dataset_service
 from odx.platform.settings import Settings
+from odx.platform.states import SubmissionStatus
 
 Say = Callable[[str], None]
 DEMO_ACCOUNTS = (("demo-organizer", "organizer"), ("demo-judge", "judge"), ("demo", "participant"))
@@ -57,7 +58,7 @@ def _has_baseline(settings: Settings, challenge_id: str) -> bool:
                 .where(
                     Submission.challenge_id == challenge_id,
                     Team.is_baseline.is_(True),
-                    Submission.status == "scored",
+                    Submission.status == SubmissionStatus.SCORED,
                 )
                 .limit(1)
             )
@@ -67,7 +68,7 @@ def _has_baseline(settings: Settings, challenge_id: str) -> bool:
 
 def bring_up_demo(settings: Settings, say: Say) -> dict[str, str]:
     """Publish, register, run baselines and create demo accounts; returns new tokens."""
-    from odx.baselines.run import run_baseline
+    from odx.platform.services.baselines import run_baseline
 
     say(f"data folder: {settings.resolved_home}")
     for dataset_id in catalogue([SHIPPED_DIR]):

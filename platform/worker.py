@@ -1,11 +1,12 @@
 """The embedded scoring worker: threads inside the server process, woken on each upload.
 
-It runs :func:`odx.scoring.jobs.run`, the same job a Celery worker will run, and the
+It runs :func:`odx.platform.jobs.scoring.run_job`, the same job a Celery worker will run, and the
 organizers' dataset jobs (:func:`odx.platform.services.dataset_jobs.run`). On start it
 re-queues jobs left "scoring" by a previous process (in embedded mode nobody else scores),
 and every ``sweep_seconds`` it re-queues jobs whose worker stopped. MLflow runs (plots,
 artifacts) are written by a thread of their own, so that scores come first under a deadline
-rush; :func:`odx.scoring.jobs.sync_tracking` catches up on any run that could not be written.
+rush; :func:`odx.platform.jobs.tracking.sync_tracking` catches up on any run that could not be
+written.
 """
 
 from __future__ import annotations
@@ -19,13 +20,10 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
-from sqlalchemy import update
-
 from odx.platform.db.engine import session_scope
-from odx.platform.db.models import Submission
+from odx.platform.jobs import queue, scoring, tracking
 from odx.platform.services import dataset_jobs
 from odx.platform.settings import Settings
-from odx.scoring import jobs
 
 log = logging.getLogger("odx.worker")
 
@@ -46,13 +44,8 @@ class EmbeddedWorker:
 
     def start(self) -> None:
         with session_scope(self.settings.resolved_database_url) as session:
-            orphaned = session.execute(
-                update(Submission)
-                .where(Submission.status == "scoring")
-                .values(status="queued", worker=None)
-            )
-            if orphaned.rowcount:
-                log.warning("re-queued %d jobs left scoring by a previous run", orphaned.rowcount)
+            if orphaned := queue.requeue_all_scoring(session):
+                log.warning("re-queued %d jobs left scoring by a previous run", orphaned)
             if dataset_jobs.requeue_all_running(session):
                 log.warning("re-queued dataset jobs left running by a previous run")
         self._loop.start()
@@ -77,16 +70,16 @@ class EmbeddedWorker:
             datasets: list[str] = []
             try:
                 with session_scope(self.settings.resolved_database_url) as session:
-                    jobs.requeue_stale(session, timeout=timeout)
+                    queue.requeue_stale(session, timeout=timeout)
                     dataset_jobs.requeue_stale(session, timeout=timeout)
-                    queued = jobs.next_queued(session, limit=batch)
+                    queued = queue.next_queued(session, limit=batch)
                     datasets = dataset_jobs.next_queued(session, limit=batch)
                 for submission_id in queued:
                     self._dispatch(submission_id, self._score)
                 for job_id in datasets:
                     self._dispatch(job_id, self._run_dataset_job)
                 if time.monotonic() >= next_sync:
-                    self._tracker.submit(jobs.sync_tracking, self.settings)
+                    self._tracker.submit(tracking.sync_tracking, self.settings)
                     next_sync = time.monotonic() + self.sweep_seconds
             except Exception:  # keep the loop alive; the next sweep retries
                 log.exception("dispatch loop error")
@@ -105,9 +98,9 @@ class EmbeddedWorker:
         dataset_jobs.run(self.settings, job_id, self.name)
 
     def _score(self, submission_id: str) -> None:
-        outcome = jobs.run_job(self.settings, submission_id, self.name)
+        outcome = scoring.run_job(self.settings, submission_id, self.name)
         if outcome.evaluation is not None:
-            self._tracker.submit(jobs.track, self.settings, submission_id, outcome.evaluation)
+            self._tracker.submit(tracking.track, self.settings, submission_id, outcome.evaluation)
 
     def _done(self, job_id: str) -> None:
         with self._lock:

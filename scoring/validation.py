@@ -18,7 +18,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from odx.platform.errors import InvalidInputError
+from odx.datasets.errors import CoreError
+from odx.datasets.release import SAMPLE_SUBMISSION, TEST, TRAIN
 from odx.scoring.metrics import METRICS
 
 Kind = Literal["probability", "label", "number"]
@@ -39,12 +40,19 @@ class Problem:
     lines: list[int] = field(default_factory=list)
 
 
-class SubmissionInvalid(InvalidInputError):
+class FormatError(CoreError):
+    """A challenge whose release or metric cannot define a submission format (an organizer's
+    mistake, never the participant's)."""
+
+    code = "invalid_submission_format"
+    title = "The submission format cannot be defined"
+
+
+class SubmissionInvalid(CoreError):
     """A submission that does not match the challenge's format; lists every problem."""
 
     code = "invalid_submission"
     title = "The submission does not match the expected format"
-    participant_safe = True
 
     def __init__(self, problems: list[Problem]) -> None:
         self.problems = problems
@@ -93,14 +101,14 @@ class SubmissionFormat:
         """Read the format from a release's public files (never from its hidden labels)."""
         spec = METRICS.get(metric)
         if spec is None:
-            raise InvalidInputError(f"unknown metric '{metric}'; known: {', '.join(METRICS)}")
+            raise FormatError(f"unknown metric '{metric}'; known: {', '.join(METRICS)}")
         if task not in spec.tasks:
-            raise InvalidInputError(f"metric '{metric}' does not score {task} tasks")
-        header = [str(c) for c in _read_text(public_dir / "sample_submission.csv", nrows=0)]
+            raise FormatError(f"metric '{metric}' does not score {task} tasks")
+        header = [str(c) for c in _read_text(public_dir / SAMPLE_SUBMISSION, nrows=0)]
         if len(header) != 2:
-            raise InvalidInputError(f"{public_dir}/sample_submission.csv: expected [id, target]")
+            raise FormatError(f"{SAMPLE_SUBMISSION}: expected [id, target]")
         id_column, target_column = header
-        ids = _read_text(public_dir / "test.csv", usecols=[id_column])[id_column].str.strip()
+        ids = _read_text(public_dir / TEST, usecols=[id_column])[id_column].str.strip()
         labels: tuple[str, ...] = ()
         minimum = 0.0 if metric == "rmsle" else None
         if spec.needs_probabilities:
@@ -109,11 +117,11 @@ class SubmissionFormat:
             kind = "number"
         elif task in ("binary", "multiclass"):
             kind = "label"
-            train = _read_text(public_dir / "train.csv", usecols=[target_column])
+            train = _read_text(public_dir / TRAIN, usecols=[target_column])
             values = train[target_column].str.strip()
             labels = tuple(sorted(set(values[values != ""])))
         else:
-            raise InvalidInputError(f"{task} submissions are not checked by this format")
+            raise FormatError(f"{task} submissions are not checked by this format")
         return cls(id_column, target_column, tuple(ids), kind, labels, minimum)
 
 

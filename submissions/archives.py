@@ -14,13 +14,13 @@ import zipfile
 import zlib
 from pathlib import Path
 
-from odx.platform.errors import InvalidInputError
+from odx.datasets.errors import CoreError
 
 CHUNK = 1 << 20
 MAX_MEMBERS = 2000
 
 
-class ArchiveError(InvalidInputError):
+class ArchiveError(CoreError):
     """An upload that cannot be unpacked safely."""
 
     code = "invalid_archive"

@@ -20,7 +20,7 @@ from typing import Literal
 
 import pandas as pd
 
-from odx.platform.errors import InvalidInputError
+from odx.datasets.errors import CoreError
 from odx.submissions.archives import unsafe_member_name
 
 Compression = Literal["none", "gzip", "zip"]
@@ -31,12 +31,11 @@ OTHER_DELIMITERS = {";": "';'", "\t": "tabs", "|": "'|'"}
 CHUNK = 1 << 20
 
 
-class SubmissionFileError(InvalidInputError):
+class SubmissionFileError(CoreError):
     """An upload that cannot be read as one CSV table."""
 
     code = "invalid_submission_file"
     title = "The submission file cannot be read"
-    participant_safe = True
 
 
 @dataclass(frozen=True)

@@ -13,15 +13,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from odx.platform.errors import OdxError
+from odx.datasets.errors import CoreError
 
 CHUNK = 1 << 20
 
 
-class UploadTooLargeError(OdxError):
+class UploadTooLargeError(CoreError):
     code = "upload_too_large"
     title = "File too large"
-    status = 413
 
 
 @dataclass(frozen=True)

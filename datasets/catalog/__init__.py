@@ -8,13 +8,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from odx.datasets.errors import CoreLookupError
 from odx.datasets.spec import SPEC_FILENAME
-from odx.platform.errors import NotFoundError
 
 SHIPPED_DIR = Path(__file__).resolve().parent
 
 
-class UnknownDatasetError(NotFoundError):
+class UnknownDatasetError(CoreLookupError):
     code = "unknown_dataset"
     title = "Unknown dataset"
 

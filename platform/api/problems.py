@@ -11,7 +11,8 @@ from fastapi.responses import JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from odx.platform.errors import OdxError
+from odx.datasets.errors import CoreError
+from odx.platform.errors import OdxError, reported
 
 PROBLEM_JSON = "application/problem+json"
 log = logging.getLogger("odx.api")
@@ -47,7 +48,9 @@ def install(app: FastAPI, html: HtmlRenderer | None = None) -> None:
         return await run_in_threadpool(html, request, status, code, detail)
 
     @app.exception_handler(OdxError)
-    async def _odx(request: Request, exc: OdxError) -> Response:
+    @app.exception_handler(CoreError)
+    async def _odx(request: Request, error: OdxError | CoreError) -> Response:
+        exc = reported(error)
         if (page := await as_page(request, exc.status, exc.code, exc.detail)) is not None:
             return page
         return JSONResponse(

@@ -16,8 +16,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from odx.datasets.spec import TaskType, Text
+from odx.datasets.specfile import decode_utf8, parse_yaml_model, read_utf8
 from odx.platform.errors import InvalidInputError
-from odx.platform.specfile import decode_utf8, parse_yaml_model, read_utf8
 from odx.scoring.metrics import METRICS
 
 DEFAULT_TIMEZONE = "Asia/Seoul"

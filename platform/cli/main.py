@@ -10,7 +10,7 @@ import typer
 
 from odx.platform.cli import challenges_cmd, datasets_cmd, participant_cmd, users_cmd
 from odx.platform.cli.output import console, errors
-from odx.platform.errors import OdxError
+from odx.platform.errors import REPORTABLE, OdxError, reported
 
 cli = typer.Typer(
     help="OpenData X: quality-checked public data and AI prediction challenges.",
@@ -149,8 +149,8 @@ def app() -> None:
     """
     try:
         cli()
-    except OdxError as exc:
-        errors.print(f"[red]error:[/red] {exc.detail}", highlight=False)
+    except REPORTABLE as exc:
+        errors.print(f"[red]error:[/red] {reported(exc).detail}", highlight=False)
         sys.exit(1)
     except Exception as exc:
         if os.environ.get("ODX_DEBUG"):

@@ -19,6 +19,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from odx.datasets.release import ReleaseManifest
+
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
@@ -68,6 +70,11 @@ class DatasetVersion(Base):
     hidden_labels_sha256: Mapped[str] = mapped_column(String(64))
     manifest: Mapped[dict[str, Any]] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    @property
+    def release_manifest(self) -> ReleaseManifest:
+        """The manifest as the typed release contract."""
+        return ReleaseManifest.model_validate(self.manifest)
 
 
 class QualityRun(Base):

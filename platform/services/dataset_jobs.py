@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 from odx.datasets.spec import SPEC_FILENAME, load_spec, parse_spec
 from odx.platform.db.engine import session_scope
 from odx.platform.db.models import DatasetJob, QualityRun, User, utcnow
-from odx.platform.errors import NotFoundError, OdxError
+from odx.platform.errors import REPORTABLE, NotFoundError, OdxError
 from odx.platform.services import audit
 from odx.platform.services import datasets as dataset_service
 from odx.platform.services.users import Role, require_role
@@ -105,7 +105,7 @@ def submit_upload(
     try:
         folder = _unpack(stored.path, job_dir, max_bytes=limit)
         loaded = load_spec(folder)
-    except OdxError as exc:
+    except REPORTABLE as exc:
         shutil.rmtree(job_dir, ignore_errors=True)
         exc.detail = exc.detail.replace(f"{job_dir}/unpacked/", "").replace(f"{job_dir}/", "")
         raise
@@ -290,7 +290,7 @@ def run(settings: Settings, job_id: str, worker: str) -> str | None:
     values: dict[str, Any]
     try:
         values = _perform(settings, action, reference, actor)
-    except OdxError as exc:
+    except REPORTABLE as exc:
         values = {
             "status": "failed",
             "error": without_server_paths(settings, exc.detail, job.upload_dir)[:4000],

@@ -14,8 +14,6 @@ from sqlalchemy.orm import Session
 
 from odx.datasets.catalog import SHIPPED_DIR, UnknownDatasetError, catalogue, find_dataset
 from odx.datasets.publish import (
-    LABELS_FILE,
-    PUBLIC_FILES,
     Candidate,
     build_candidate,
     fingerprint_inputs,
@@ -26,6 +24,7 @@ from odx.datasets.publish import (
 from odx.datasets.quality.gate import GateReport, Step
 from odx.datasets.quality.report import write_report
 from odx.datasets.raw import sha256_file
+from odx.datasets.release import LABELS, PUBLIC_FILES
 from odx.datasets.spec import LoadedSpec, load_spec
 from odx.platform.db.engine import session_scope, upgrade
 from odx.platform.db.models import DatasetVersion, QualityRun
@@ -146,7 +145,7 @@ def publish(
         public_final=public_final,
         hidden_final=hidden_final,
     )
-    labels_sha256 = sha256_file(hidden_final / LABELS_FILE)
+    labels_sha256 = sha256_file(hidden_final / LABELS)
     for _ in range(NUMBERING_ATTEMPTS):
         try:
             with session_scope(url) as session:

@@ -8,6 +8,7 @@ nobody can probe the test set with a stream of malformed files.
 from __future__ import annotations
 
 import threading
+import time
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -16,14 +17,15 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from odx.platform.db.engine import session_scope
 from odx.platform.db.models import Challenge, Submission, Team, TeamMember, User, utcnow
 from odx.platform.errors import ConflictError, InvalidInputError, Message, NotFoundError, OdxError
 from odx.platform.services import teams
 from odx.platform.services.challenges import spec_of
 from odx.platform.settings import Settings
+from odx.platform.states import FINAL_SUBMISSION_STATES, Failure, SubmissionStatus
 from odx.submissions.storage import ObjectStore
 
-INVALID_FILE = "invalid_file"
 MIN_PREFIX = 6  # `odx submissions` prints 12 characters; 6 hex digits make a clash unlikely
 SHOWN_MATCHES = 5
 _team_locks: dict[int, threading.Lock] = {}
@@ -75,7 +77,7 @@ def _counts(
     return (
         session.scalar(today.where(counted)) or 0,
         session.scalar(base.where(counted)) or 0,
-        session.scalar(today.where(Submission.failure == INVALID_FILE)) or 0,
+        session.scalar(today.where(Submission.failure == Failure.INVALID_FILE)) or 0,
     )
 
 
@@ -190,7 +192,7 @@ def accept(
             file_sha256=stored.sha256,
             file_bytes=stored.size,
             file_name=file_name[:255] or "submission.csv",
-            status="queued",
+            status=SubmissionStatus.QUEUED,
         )
         session.add(submission)
         session.commit()  # inside the lock: the next check must see this row
@@ -283,3 +285,18 @@ def counts_by_team(session: Session, challenge: Challenge) -> dict[int, int]:
         .group_by(Submission.team_id)
     )
     return {team_id: count for team_id, count in session.execute(query)}
+
+
+def wait_for_outcome(
+    settings: Settings, submission_id: str, *, timeout: float, poll: float = 0.2
+) -> tuple[str, float | None]:
+    """Wait until a job is scored or failed (or ``timeout`` seconds pass): its status and
+    public score. For in-process callers such as the baselines; the API's clients poll."""
+    deadline = time.monotonic() + timeout
+    while True:
+        with session_scope(settings.resolved_database_url) as session:
+            row = get(session, submission_id)
+            status, score = row.status, row.public_score
+        if status in FINAL_SUBMISSION_STATES or time.monotonic() > deadline:
+            return status, score
+        time.sleep(poll)

@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from factories import DatasetFactory, tiny_rows
 from odx.datasets import publish as publish_module
+from odx.datasets import release
 from odx.datasets.catalog import UnknownDatasetError
 from odx.platform.db.engine import session_scope
 from odx.platform.db.models import DatasetVersion, QualityRun
@@ -35,7 +36,7 @@ def test_publish_writes_public_files_and_hides_labels(
     outcome = service.publish(settings, str(make_dataset()))
     assert outcome.created and outcome.version == 1
     public = sorted(p.name for p in outcome.public_dir.iterdir())
-    assert public == sorted(publish_module.PUBLIC_FILES)
+    assert public == sorted(release.PUBLIC_FILES)
     test_header = (outcome.public_dir / "test.csv").read_text(encoding="utf-8").splitlines()[0]
     assert test_header == "shop_id,city,size,memo"  # no target, and the phone column is gone
     labels = settings.hidden_root / "tiny-shops" / outcome.fingerprint[:16] / "labels.csv"
@@ -185,6 +186,4 @@ def test_concurrent_publishes_of_the_same_inputs_make_one_version(
     assert sum(o.created for o in outcomes) == 1
     assert {(o.version, o.fingerprint) for o in outcomes} == {(1, outcomes[0].fingerprint)}
     assert len(_versions(settings)) == 1
-    assert sorted(p.name for p in outcomes[0].public_dir.iterdir()) == sorted(
-        publish_module.PUBLIC_FILES
-    )
+    assert sorted(p.name for p in outcomes[0].public_dir.iterdir()) == sorted(release.PUBLIC_FILES)

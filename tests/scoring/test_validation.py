@@ -11,11 +11,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from odx.platform.errors import InvalidInputError
+from odx.datasets.errors import CoreError
+from odx.platform.errors import reported
 from odx.platform.services import datasets as service
 from odx.platform.settings import Settings
 from odx.scoring import validation
 from odx.scoring.validation import (
+    FormatError,
     Problem,
     SubmissionFormat,
     SubmissionInvalid,
@@ -242,7 +244,7 @@ def test_every_problem_is_reported_at_once(submit: Submit) -> None:
     ]
     assert error.detail.splitlines()[0] == "the submission has 8 problems:"
     assert error.detail.splitlines()[2] == "- 1 id appears more than once, e.g. 'A1' (lines 2, 3)"
-    body = error.to_problem()
+    body = reported(error).to_problem()
     assert body["code"] == "invalid_submission" and body["status"] == 422
     assert body["problems"][3] == {
         "code": "missing_ids",
@@ -252,7 +254,7 @@ def test_every_problem_is_reported_at_once(submit: Submit) -> None:
         "examples": ["A2"],
         "lines": [],
     }
-    assert isinstance(error, InvalidInputError) and error.participant_safe
+    assert isinstance(error, CoreError) and error.code == "invalid_submission"
 
 
 def test_a_format_refuses_duplicate_test_ids_and_unknown_kinds() -> None:
@@ -353,7 +355,7 @@ def test_a_release_sample_submission_passes(
 
 def test_from_release_refuses_a_metric_that_does_not_fit(releases: dict[str, Path]) -> None:
     folder = releases["market-store-count"]
-    with pytest.raises(InvalidInputError, match="unknown metric 'r2'"):
+    with pytest.raises(FormatError, match="unknown metric 'r2'"):
         SubmissionFormat.from_release(folder, task="regression", metric="r2")
-    with pytest.raises(InvalidInputError, match="does not score regression"):
+    with pytest.raises(FormatError, match="does not score regression"):
         SubmissionFormat.from_release(folder, task="regression", metric="roc_auc")

@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from odx.platform.errors import InvalidInputError
+from odx.datasets.errors import CoreError
+from odx.platform.errors import reported
 from odx.submissions.files import SubmissionFileError, read_upload
 
 GOOD = "id,target\nA1,0.25\nA2,0.75\n"
@@ -39,11 +40,11 @@ def zipped(tmp_path: Path, members: dict[str, bytes], name: str = "sub.zip") -> 
     return write(tmp_path, buffer.getvalue(), name)
 
 
-def test_the_error_is_a_participant_safe_invalid_input() -> None:
+def test_the_error_is_a_core_error_the_platform_reports_as_422() -> None:
     error = SubmissionFileError("x")
-    assert isinstance(error, InvalidInputError)
-    assert error.code == "invalid_submission_file" and error.status == 422
-    assert error.participant_safe
+    assert isinstance(error, CoreError) and error.code == "invalid_submission_file"
+    assert reported(error).status == 422
+    assert reported(error).to_problem()["code"] == "invalid_submission_file"
 
 
 def test_a_plain_utf8_csv_is_read_as_text(tmp_path: Path) -> None:

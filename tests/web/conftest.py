@@ -8,9 +8,9 @@ from collections.abc import Iterator
 import pytest
 
 from live import CHALLENGE, Site, create_users, open_shipped_challenge, serving
-from odx.baselines.run import run_baseline
 from odx.platform.db.engine import session_scope
 from odx.platform.services import challenges, teams, users
+from odx.platform.services.baselines import run_baseline
 from odx.platform.settings import Settings
 
 

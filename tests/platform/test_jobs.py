@@ -6,7 +6,6 @@ import threading
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -16,13 +15,13 @@ from sqlalchemy import update
 from odx.platform.challenges.catalog import SHIPPED_CHALLENGES
 from odx.platform.db.engine import session_scope
 from odx.platform.db.models import Submission, utcnow
+from odx.platform.jobs import pipeline, queue, tracking
 from odx.platform.services import challenges, teams, users
 from odx.platform.services import datasets as dataset_service
 from odx.platform.services import submissions as intake
 from odx.platform.settings import Settings
 from odx.platform.worker import EmbeddedWorker
-from odx.scoring import jobs
-from odx.submissions.storage import ObjectStore, UploadTooLargeError
+from odx.submissions.storage import ObjectStore
 
 
 @pytest.fixture(scope="module")
@@ -69,8 +68,8 @@ def state(world: dict[str, Any], submission_id: str) -> Submission:
 
 def test_a_job_is_scored_once_and_a_second_run_is_skipped(world: dict[str, Any]) -> None:
     submission_id = new_submission(world)
-    assert jobs.run(world["settings"], submission_id, "w1") == "scored"
-    assert jobs.run(world["settings"], submission_id, "w2") == "skipped"
+    assert pipeline.run(world["settings"], submission_id, "w1") == "scored"
+    assert pipeline.run(world["settings"], submission_id, "w2") == "skipped"
     row = state(world, submission_id)
     assert row.status == "scored" and row.attempts == 1 and row.worker == "w1"
     assert row.public_score is not None and row.private_score is not None
@@ -83,7 +82,7 @@ def test_racing_workers_score_a_job_exactly_once(world: dict[str, Any]) -> None:
 
     def work(name: str) -> None:
         barrier.wait()
-        outcomes.append(jobs.run(world["settings"], submission_id, name))
+        outcomes.append(pipeline.run(world["settings"], submission_id, name))
 
     threads = [threading.Thread(target=work, args=(f"w{i}",)) for i in range(4)]
     for thread in threads:
@@ -100,18 +99,18 @@ def test_job_of_a_dead_worker_is_requeued_then_scored_and_the_dead_one_cannot_re
     settings: Settings = world["settings"]
     submission_id = new_submission(world)
     with session_scope(settings.resolved_database_url) as session:
-        assert jobs.claim(session, submission_id, "dead")
+        assert queue.claim(session, submission_id, "dead")
         session.execute(
             update(Submission)
             .where(Submission.id == submission_id)
             .values(heartbeat_at=datetime.now(UTC) - timedelta(hours=1))
         )
         session.commit()
-        assert jobs.requeue_stale(session, timeout=timedelta(minutes=10)) == 1
+        assert queue.requeue_stale(session, timeout=timedelta(minutes=10)) == 1
     assert state(world, submission_id).status == "queued"
-    assert jobs.run(settings, submission_id, "alive") == "scored"
+    assert pipeline.run(settings, submission_id, "alive") == "scored"
     with session_scope(settings.resolved_database_url) as session:
-        assert not jobs._finish(session, submission_id, "dead", {"public_score": -1.0})
+        assert not queue.finish(session, submission_id, "dead", {"public_score": -1.0})
     row = state(world, submission_id)
     assert row.attempts == 2 and row.public_score != -1.0
 
@@ -124,10 +123,12 @@ def test_a_job_that_keeps_failing_ends_failed_and_spares_the_quota(world: dict[s
     kept = stored.read_bytes()
     stored.unlink()  # the server lost the file: not the participant's fault
     try:
-        results = [jobs.run(settings, submission_id, f"w{i}") for i in range(jobs.MAX_ATTEMPTS)]
+        results = [
+            pipeline.run(settings, submission_id, f"w{i}") for i in range(queue.MAX_ATTEMPTS)
+        ]
     finally:
         stored.write_bytes(kept)
-    assert results == ["queued"] * (jobs.MAX_ATTEMPTS - 1) + ["failed"]
+    assert results == ["queued"] * (queue.MAX_ATTEMPTS - 1) + ["failed"]
     row = state(world, submission_id)
     assert row.status == "failed" and row.failure == "internal"
     assert "does not count toward your quota" in row.problems[0]["message"]
@@ -137,7 +138,7 @@ def test_embedded_worker_picks_up_orphans_after_a_restart(world: dict[str, Any])
     settings: Settings = world["settings"]
     orphan, waiting = new_submission(world), new_submission(world)
     with session_scope(settings.resolved_database_url) as session:
-        assert jobs.claim(session, orphan, "embedded-previous-process")
+        assert queue.claim(session, orphan, "embedded-previous-process")
     worker = EmbeddedWorker(settings, sweep_seconds=0.5)
     worker.start()
     try:
@@ -150,22 +151,11 @@ def test_embedded_worker_picks_up_orphans_after_a_restart(world: dict[str, Any])
     assert state(world, orphan).attempts == 2 and state(world, waiting).attempts == 1
 
 
-def test_stored_file_path_is_content_addressed(world: dict[str, Any], tmp_path: Path) -> None:
-    store = ObjectStore(tmp_path / "objects")
-    first = store.put_chunks([b"a,b\n", b"1,2\n"], max_bytes=100)
-    second = store.put_chunks([b"a,b\n1,2\n"], max_bytes=100)
-    assert first.sha256 == second.sha256 and first.path == second.path
-    assert first.path.read_bytes() == b"a,b\n1,2\n"
-    with pytest.raises(UploadTooLargeError, match="larger than the limit"):
-        store.put_chunks([b"x" * 101], max_bytes=100)
-    assert not list((tmp_path / "objects" / "staging").iterdir())
-
-
 @pytest.fixture(autouse=True)
 def _no_leftover_jobs(world: dict[str, Any]) -> Iterator[None]:
     yield
     with session_scope(world["settings"].resolved_database_url) as session:
-        assert not jobs.next_queued(session)
+        assert not queue.next_queued(session)
 
 
 def test_scored_job_gets_one_mlflow_run_even_when_mlflow_was_down(world: dict[str, Any]) -> None:
@@ -174,20 +164,20 @@ def test_scored_job_gets_one_mlflow_run_even_when_mlflow_was_down(world: dict[st
     settings: Settings = world["settings"]
     down = settings.model_copy(update={"mlflow_tracking_uri": "sqlite:////proc/no/mlflow.db"})
     submission_id = new_submission(world)
-    assert jobs.run(down, submission_id, "w1") == "scored"  # the score is kept regardless
+    assert pipeline.run(down, submission_id, "w1") == "scored"  # the score is kept regardless
     failed = state(world, submission_id)
     assert failed.mlflow_run_id is None and failed.tracking_failures == 1
-    jobs.sync_tracking(settings, older_than=timedelta(0))
+    tracking.sync_tracking(settings, older_than=timedelta(0))
     assert state(world, submission_id).mlflow_run_id is None  # backing off: not tried yet
     assert failed.track_after is not None
     later = failed.track_after + timedelta(seconds=1)
-    jobs.sync_tracking(down, older_than=timedelta(0), now=later)  # MLflow still down
+    tracking.sync_tracking(down, older_than=timedelta(0), now=later)  # MLflow still down
     again = state(world, submission_id)
     assert again.tracking_failures == 2
     assert again.track_after - utcnow() > timedelta(minutes=3)  # waits twice as long: 4 min
     later = again.track_after + timedelta(seconds=1)
-    assert jobs.sync_tracking(settings, older_than=timedelta(0), now=later) >= 1
-    assert jobs.sync_tracking(settings, older_than=timedelta(0), now=later) == 0
+    assert tracking.sync_tracking(settings, older_than=timedelta(0), now=later) >= 1
+    assert tracking.sync_tracking(settings, older_than=timedelta(0), now=later) == 0
     run_id = state(world, submission_id).mlflow_run_id
     client = mlflow.MlflowClient(tracking_uri=settings.resolved_mlflow_uri)
     runs = client.search_runs(

@@ -7,15 +7,16 @@ Shared by dataset specs and challenge definitions, so both read like a compiler'
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from odx.platform.errors import OdxError
-
 Model = TypeVar("Model", bound=BaseModel)
+# The caller's error class: called with the message and, for a list of problems, ``extra``.
+ErrorType = Callable[..., Exception]
 
 # Pydantic puts the tried branch of a union into an error's location ("SplitFirst",
 # "literal['a','b']"); a person editing YAML never wrote those, so they are left out.
@@ -33,7 +34,7 @@ def format_location(loc: tuple[Any, ...]) -> str:
     return ".".join(parts)
 
 
-def parse_yaml_model(text: str, model: type[Model], *, source: str, error: type[OdxError]) -> Model:
+def parse_yaml_model(text: str, model: type[Model], *, source: str, error: ErrorType) -> Model:
     """Parse YAML text into ``model``; every problem becomes one ``error`` listing them all."""
     try:
         data = yaml.safe_load(text)
@@ -59,13 +60,13 @@ def parse_yaml_model(text: str, model: type[Model], *, source: str, error: type[
         raise error("\n".join(lines), extra={"problems": lines}) from None
 
 
-def read_utf8(path: Path, *, error: type[OdxError]) -> tuple[bytes, str]:
+def read_utf8(path: Path, *, error: ErrorType) -> tuple[bytes, str]:
     """The file's bytes (for hashing) and its text; specs must be UTF-8."""
     raw = path.read_bytes()
     return raw, decode_utf8(raw, source=str(path), error=error)
 
 
-def decode_utf8(raw: bytes, *, source: str, error: type[OdxError]) -> str:
+def decode_utf8(raw: bytes, *, source: str, error: ErrorType) -> str:
     """A spec's text (a byte-order mark allowed); specs must be UTF-8."""
     try:
         return raw.decode("utf-8-sig")
