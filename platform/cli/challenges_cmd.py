@@ -1,10 +1,10 @@
-"""``odx challenges …`` and ``odx teams …``: reading them from the server, and the organizer's
-actions, on a server (role checked there) or on the local platform (see ``target``)."""
+"""``odx challenges …``: reading them from the server, and the organizer's actions, on a server
+(role checked there) or on the local platform (see ``target``)."""
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
@@ -15,9 +15,6 @@ from odx.platform.cli.target import Remote, choose
 
 challenges_app = typer.Typer(
     help="See, create and run challenges.", no_args_is_help=True, rich_markup_mode=None
-)
-teams_app = typer.Typer(
-    help="Create, join or show your team.", no_args_is_help=True, rich_markup_mode=None
 )
 
 
@@ -84,18 +81,17 @@ def create_challenge(
 
 
 def _organizer_action(challenge: str, action: str, local: bool) -> None:
+    """POST ``/api/challenges/{id}/{action}`` on a server, or call the service of the same
+    name on the local platform (``close`` or ``reveal``)."""
     target = choose(local=local)
     if isinstance(target, Remote):
         client().json("POST", f"/api/challenges/{challenge}/{action}")
     else:
         from odx.platform.services import challenges
 
+        local_actions = {"close": challenges.close, "reveal": challenges.reveal}
         with local_session(target) as session:
-            found = challenges.get(session, challenge)
-            if action == "close":
-                challenges.close(session, found, actor="cli")
-            else:
-                challenges.reveal(session, found, actor="cli")
+            local_actions[action](session, challenges.get(session, challenge), actor="cli")
     console.print(f"{challenge}: {action} done")
 
 
@@ -109,47 +105,3 @@ def close(challenge: ChallengeArg, local: LocalOpt = False) -> None:
 def reveal(challenge: ChallengeArg, local: LocalOpt = False) -> None:
     """Reveal the private leaderboard of a closed challenge (organizers)."""
     _organizer_action(challenge, "reveal", local)
-
-
-TeamName = Annotated[str, typer.Argument(help="Team name (unique within the challenge).")]
-
-
-@teams_app.command("create")
-def team_create(challenge: ChallengeArg, name: TeamName, as_json: JsonOpt = False) -> None:
-    """Create a team and become its first member; prints the invite code for team-mates."""
-    team = client().json("POST", f"/api/challenges/{challenge}/teams", json={"name": name})
-    if as_json:
-        print_json(team)
-        return
-    console.print(f"team '{team['name']}' created; invite code (shown once): ", end="")
-    console.print(team["invite_code"], highlight=False, soft_wrap=True)
-
-
-@teams_app.command("join")
-def team_join(
-    challenge: ChallengeArg,
-    name: TeamName,
-    invite_code: Annotated[str, typer.Argument(help="The code the team's creator was given.")],
-    as_json: JsonOpt = False,
-) -> None:
-    """Join a team with its invite code."""
-    team = client().json(
-        "POST",
-        f"/api/challenges/{challenge}/teams/join",
-        json={"name": name, "invite_code": invite_code},
-    )
-    _print_team(team, as_json, f"joined '{team['name']}'")
-
-
-@teams_app.command("show")
-def team_show(challenge: ChallengeArg, as_json: JsonOpt = False) -> None:
-    """Your team in a challenge and its members."""
-    team = client().json("GET", f"/api/challenges/{challenge}/team")
-    _print_team(team, as_json, f"team '{team['name']}'")
-
-
-def _print_team(team: dict[str, Any], as_json: bool, headline: str) -> None:
-    if as_json:
-        print_json(team)
-        return
-    console.print(f"{headline}: {', '.join(team['members'])}")

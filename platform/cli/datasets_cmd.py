@@ -16,6 +16,7 @@ from typing import IO, TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from odx.datasets.release import ReleaseManifest
 from odx.platform.cli.common import JsonOpt, LocalOpt, local_settings, print_json
 from odx.platform.cli.output import console, progress_steps
 from odx.platform.cli.participant_cmd import client
@@ -362,9 +363,9 @@ def _publish_locally(target: Local, dataset: str, *, as_json: bool) -> None:
         f"[green]published {outcome.dataset_id} version {outcome.version}[/green] "
         f"(fingerprint {outcome.fingerprint[:16]})"
     )
-    for name, entry in outcome.manifest["files"].items():
-        rows = f"{entry['rows']} rows" if "rows" in entry else ""
-        console.print(f"  {name:24} {entry['sha256'][:16]}  {rows}")
+    for name, entry in ReleaseManifest.model_validate(outcome.manifest).files.items():
+        rows = f"{entry.rows} rows" if entry.rows is not None else ""
+        console.print(f"  {name:24} {entry.sha256[:16]}  {rows}")
     console.print(f"  in {outcome.public_dir}")
 
 
@@ -379,16 +380,7 @@ def _listing(target: Remote | Local) -> tuple[list[dict[str, Any]], list[str]]:
     service.prepare_storage(settings)
     with session_scope(settings.resolved_database_url) as session:
         rows = [
-            {
-                "id": row.dataset_id,
-                "version": row.version,
-                "task": row.task,
-                "title_ko": row.title_ko,
-                "title_en": row.title_en,
-                "train_rows": row.manifest["files"]["train.csv"]["rows"],
-                "test_rows": row.manifest["files"]["test.csv"]["rows"],
-                "published_at": row.created_at.isoformat(),
-            }
+            service.summary(row) | {"published_at": row.created_at.isoformat()}
             for row in service.latest_versions(session)
         ]
         return rows, service.unpublished(settings, session)

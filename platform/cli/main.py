@@ -8,7 +8,13 @@ from typing import Annotated
 
 import typer
 
-from odx.platform.cli import challenges_cmd, datasets_cmd, participant_cmd, users_cmd
+from odx.platform.cli import (
+    challenges_cmd,
+    datasets_cmd,
+    participant_cmd,
+    teams_cmd,
+    users_cmd,
+)
 from odx.platform.cli.output import console, errors
 from odx.platform.errors import REPORTABLE, OdxError, reported
 
@@ -21,7 +27,7 @@ cli = typer.Typer(
 cli.add_typer(datasets_cmd.app, name="datasets")
 cli.add_typer(challenges_cmd.challenges_app, name="challenges")
 cli.add_typer(users_cmd.users_app, name="users")
-cli.add_typer(challenges_cmd.teams_app, name="teams")
+cli.add_typer(teams_cmd.teams_app, name="teams")
 for command in participant_cmd.COMMANDS:
     cli.command()(command)
 

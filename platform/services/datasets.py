@@ -24,7 +24,7 @@ from odx.datasets.publish import (
 from odx.datasets.quality.gate import GateReport, Step
 from odx.datasets.quality.report import write_report
 from odx.datasets.raw import sha256_file
-from odx.datasets.release import LABELS, PUBLIC_FILES
+from odx.datasets.release import LABELS, PUBLIC_FILES, TEST, TRAIN
 from odx.datasets.spec import LoadedSpec, load_spec
 from odx.platform.db.engine import session_scope, upgrade
 from odx.platform.db.models import DatasetVersion, QualityRun
@@ -222,6 +222,22 @@ def latest_versions(session: Session) -> list[DatasetVersion]:
     for row in list_versions(session):
         newest[row.dataset_id] = row
     return list(newest.values())
+
+
+def summary(row: DatasetVersion) -> dict[str, Any]:
+    """A published version as listings show it (the API's and the local CLI's)."""
+    manifest = row.release_manifest
+    return {
+        "id": row.dataset_id,
+        "version": row.version,
+        "title_ko": row.title_ko,
+        "title_en": row.title_en,
+        "task": row.task,
+        "published_at": row.created_at,
+        "train_rows": manifest.rows(TRAIN),
+        "test_rows": manifest.rows(TEST),
+        "quality_passed": manifest.quality.success,
+    }
 
 
 def get_version(session: Session, dataset_id: str, version: int | None = None) -> DatasetVersion:

@@ -221,19 +221,25 @@ def test_bad_token_is_refused(platform: dict[str, Any]) -> None:
     assert response.status_code == 401 and "not valid" in response.json()["detail"]
 
 
-def test_daily_quota_counts_only_valid_files(platform: dict[str, Any], kim_team: str) -> None:
+def test_daily_quota_counts_only_valid_files(platform: dict[str, Any]) -> None:
+    """A team of its own, so no other test's uploads count: invalid files spare the quota."""
+    (token,) = create_users(platform["settings"], {"quota-kang": "participant"}).values()
     frame = sample(platform)
     frame["store_count"] = 80.0
-    with client(platform, "kim") as http:
+    valid, invalid = frame.to_csv(index=False).encode(), b"market_id,store_count\nnope,1\n"
+    headers = {"Authorization": f"Bearer {token}"}
+    with httpx.Client(base_url=platform["url"], headers=headers, timeout=60) as http:
+        team = http.post(f"/api/challenges/{CHALLENGE}/teams", json={"name": "quota-kang"})
+        assert team.status_code == 201
         statuses = []
-        for _ in range(5):
-            response = upload(http, frame.to_csv(index=False).encode())
+        for content in [invalid, invalid, valid, valid, valid, valid, valid]:
+            response = upload(http, content)
             statuses.append(response.status_code)
             if response.status_code == 202:
                 wait_done(http, response.json()["id"])
-        # two valid files so far (kim's CSV, lee's gzip); invalid ones spared the quota of 4
-        assert statuses == [202, 202, 429, 429, 429]
-        refusal = upload(http, frame.to_csv(index=False).encode())
+        refusal = upload(http, valid)
+    # two invalid files (under the cap of 3) spared the daily quota of 4 valid ones
+    assert statuses == [202, 202, 202, 202, 202, 202, 429]
     assert refusal.status_code == 429 and "quota resets at" in refusal.json()["detail"]
 
 

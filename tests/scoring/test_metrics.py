@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from sklearn import metrics as skm
 
@@ -64,8 +64,7 @@ def test_ndcg_at_k_equals_sklearn(relevance: list[list[bool]], k: int, seed: int
     width = max(len(r) for r in relevance)
     rows = [r + [False] * (width - len(r)) for r in relevance]
     rows = [r for r in rows if any(r)]
-    if not rows:
-        return
+    assume(rows)  # a query with no relevant item has no NDCG
     scores = np.random.default_rng(seed).permutation(width * len(rows)).reshape(len(rows), width)
     items = [f"i{j}" for j in range(width)]
     relevant = {f"q{q}": {items[j] for j, hit in enumerate(r) if hit} for q, r in enumerate(rows)}
