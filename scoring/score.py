@@ -16,6 +16,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from odx.datasets.release import USAGE_COLUMN, Usage
 from odx.scoring.confidence import (
     LABEL_METRICS,
     RANKING_METRICS,
@@ -24,11 +25,6 @@ from odx.scoring.confidence import (
     estimate_from_confusion,
 )
 from odx.scoring.metrics import METRICS
-
-# The hidden labels' split column, as odx.datasets.publish writes it (not imported: that
-# module pulls in the quality gate, which scoring does not need).
-USAGE_COLUMN = "Usage"
-PARTS = ("Public", "Private")
 
 
 @dataclass(frozen=True)
@@ -85,10 +81,10 @@ def score_submission(
         raise ValueError(f"metric {metric} is scored per query")
     positions = align_ids(labels[id_column], predictions.index)
     usage = labels[USAGE_COLUMN]
-    public = (usage == PARTS[0]).to_numpy(dtype=bool)
-    private = (usage == PARTS[1]).to_numpy(dtype=bool)
+    public = (usage == Usage.PUBLIC).to_numpy(dtype=bool)
+    private = (usage == Usage.PRIVATE).to_numpy(dtype=bool)
     if not (public | private).all():
-        raise ValueError(f"column {USAGE_COLUMN} holds values other than {PARTS}")
+        raise ValueError(f"column {USAGE_COLUMN} holds values other than {[*map(str, Usage)]}")
     if metric in LABEL_METRICS:
         return _score_labels(labels[target_column], predictions, positions, public, metric, seed)
     y_true = _numeric(labels[target_column])
