@@ -6,6 +6,7 @@ import hashlib
 import json
 from datetime import datetime
 from pathlib import Path
+from typing import Literal
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -20,6 +21,8 @@ from odx.platform.db.models import Challenge, DatasetVersion, utcnow
 from odx.platform.errors import ConflictError, Message, NotFoundError
 from odx.platform.services import audit
 from odx.platform.services.datasets import get_version
+
+Status = Literal["open", "upcoming", "closed"]
 
 
 class UnknownChallengeError(NotFoundError):
@@ -108,8 +111,19 @@ def dataset_version(session: Session, challenge: Challenge) -> DatasetVersion:
     return version
 
 
+def status_at(challenge: Challenge, moment: datetime) -> Status:
+    """Where a challenge stands at ``moment``, the one rule the API, the pages and the final
+    selection share: closed once an organizer closed it or its last phase ended, open while
+    a phase runs, else upcoming (before the first phase, or between two)."""
+    spec = spec_of(challenge)
+    if challenge.closed_at is not None or moment >= spec.phases[-1].end:
+        return "closed"
+    return "open" if spec.phase_at(moment) is not None else "upcoming"
+
+
 def is_open(challenge: Challenge, moment: datetime) -> bool:
-    return challenge.closed_at is None and spec_of(challenge).phase_at(moment) is not None
+    """Accepting submissions now (a phase runs and no organizer closed it)."""
+    return status_at(challenge, moment) == "open"
 
 
 def close(session: Session, challenge: Challenge, *, actor: str) -> None:
@@ -121,7 +135,7 @@ def close(session: Session, challenge: Challenge, *, actor: str) -> None:
 
 def is_over(challenge: Challenge, moment: datetime) -> bool:
     """Closed by an organizer, or past the end of its last phase."""
-    return challenge.closed_at is not None or moment >= spec_of(challenge).phases[-1].end
+    return status_at(challenge, moment) == "closed"
 
 
 def reveal(session: Session, challenge: Challenge, *, actor: str) -> None:

@@ -24,6 +24,11 @@ class Role(StrEnum):
     participant = "participant"
 
 
+# Staff see every team's submissions and private scores, and the private board before the
+# reveal; participants see only their own team's.
+STAFF = frozenset({Role.admin, Role.organizer, Role.judge})
+
+
 class AuthenticationError(OdxError):
     code = "unauthenticated"
     title = "Not signed in"
@@ -124,6 +129,11 @@ def require_role(user: User, *roles: Role) -> None:
             role=Role(user.role),
         )
     )
+
+
+def is_staff(user: User) -> bool:
+    """Organizers, judges and admins see every team's submissions and private scores."""
+    return user.role in STAFF
 
 
 def get_by_name(session: Session, name: str) -> User:

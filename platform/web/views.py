@@ -5,15 +5,13 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any
 
 from odx.datasets.quality.report import check_summary, check_title
 from odx.platform.challenges.spec import ChallengeSpec, Phase
 from odx.platform.db.models import Challenge, Submission
-from odx.platform.services.challenges import spec_of
+from odx.platform.services.challenges import Status, spec_of, status_at
 from odx.platform.web.i18n import Lang, pick
-
-Status = Literal["open", "upcoming", "closed"]
 
 
 @dataclass(frozen=True)
@@ -44,15 +42,9 @@ def _closed_phase(challenge: Challenge, spec: ChallengeSpec) -> tuple[Phase, dat
     return phase, min(closed, phase.end), True
 
 
-def status_of(challenge: Challenge, spec: ChallengeSpec, now: datetime) -> Status:
-    if challenge.closed_at is not None or now >= spec.phases[-1].end:
-        return "closed"
-    return "open" if spec.phase_at(now) is not None else "upcoming"
-
-
 def card(challenge: Challenge, lang: Lang, teams: int, now: datetime) -> ChallengeCard:
     spec = spec_of(challenge)
-    status = status_of(challenge, spec, now)
+    status = status_at(challenge, now)
     closed_early = False
     if status == "open":
         phase = spec.phase_at(now)
