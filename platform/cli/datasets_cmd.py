@@ -22,6 +22,7 @@ from odx.platform.cli.output import console, progress_steps
 from odx.platform.cli.participant_cmd import client
 from odx.platform.cli.target import Local, Remote, choose
 from odx.platform.errors import OdxError
+from odx.platform.states import FINAL_DATASET_JOB_STATES, DatasetJobStatus
 
 if TYPE_CHECKING:
     from odx.platform.cli.client import Client
@@ -34,7 +35,6 @@ app = typer.Typer(
 
 GATE_STEPS = 6  # read, prepare, split, expectations, privacy, leakage
 WRITE_STEPS = 4  # train, test, sample submission, card and report
-FINISHED = ("done", "failed")
 
 DatasetArg = Annotated[
     str, typer.Argument(help="A dataset folder, or the id of a dataset in the catalogue.")
@@ -234,7 +234,7 @@ def _remote_job(dataset: str, action: str, *, wait: bool, timeout: int, as_json:
         print_json(job)
     else:
         _print_job(http, job)
-    if job["status"] == "failed":
+    if job["status"] == DatasetJobStatus.FAILED:
         raise typer.Exit(1)
 
 
@@ -260,7 +260,7 @@ def _zipped(folder: Path) -> Iterator[IO[bytes]]:
 def _follow(http: Client, job: dict[str, Any], *, timeout: int) -> dict[str, Any]:
     deadline = time.monotonic() + timeout
     seen = job["status"]
-    while job["status"] not in FINISHED:
+    while job["status"] not in FINAL_DATASET_JOB_STATES:
         if time.monotonic() > deadline:
             raise OdxError(
                 f"job {job['id']} is still {job['status']} after {timeout} s; "
@@ -280,9 +280,9 @@ def _print_job(http: Client, job: dict[str, Any]) -> None:
     if job["quality_run_id"] is not None:
         base = str(http.http.base_url).rstrip("/")
         console.print(f"report: {base}/organizer/quality-runs/{job['quality_run_id']}")
-    if job["status"] == "failed":
+    if job["status"] == DatasetJobStatus.FAILED:
         console.print(f"[red]{job['error']}[/red]", highlight=False)
-    elif job["status"] != "done":
+    elif job["status"] != DatasetJobStatus.DONE:
         console.print(f"job {job['id']} is {job['status']}")
     elif job["action"] == "validate":
         console.print(f"[green]{job['dataset_id']} passed its quality gate[/green]")

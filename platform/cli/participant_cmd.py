@@ -16,6 +16,7 @@ import typer
 from odx.platform.cli.common import ChallengeArg, JsonOpt, print_json
 from odx.platform.cli.login import save_login
 from odx.platform.cli.output import console
+from odx.platform.states import FINAL_SUBMISSION_STATES, SubmissionStatus
 
 if TYPE_CHECKING:
     from odx.platform.cli.client import Client
@@ -59,24 +60,24 @@ def submit(
         )
     if not as_json:
         console.print(f"submission {sub['id']} {sub['status']}")
-    while wait and sub["status"] in ("queued", "scoring"):
+    while wait and sub["status"] not in FINAL_SUBMISSION_STATES:
         time.sleep(1)
         sub = http.json("GET", f"/api/submissions/{sub['id']}")
     if as_json:
         print_json(sub)
     elif wait:
         _print_outcome(sub)
-    if wait and sub["status"] == "failed":
+    if wait and sub["status"] == SubmissionStatus.FAILED:
         raise typer.Exit(1)
 
 
 def _print_outcome(sub: dict[str, Any]) -> None:
-    if sub["status"] == "scored":
+    if sub["status"] == SubmissionStatus.SCORED:
         console.print(
             f"scored: public {sub['public_score']:.6g} "
             f"(95% CI {sub['public_low']:.6g} – {sub['public_high']:.6g})"
         )
-    elif sub["status"] == "failed":
+    elif sub["status"] == SubmissionStatus.FAILED:
         console.print("[red]failed:[/red]")
         for problem in sub.get("problems") or []:
             console.print(f"  - {problem.get('message')}", highlight=False)

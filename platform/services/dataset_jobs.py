@@ -30,6 +30,7 @@ from odx.platform.services import audit
 from odx.platform.services import datasets as dataset_service
 from odx.platform.services.users import Role, require_role
 from odx.platform.settings import Settings
+from odx.platform.states import DatasetJobStatus
 from odx.submissions.archives import ArchiveError, extract_zip, single_root
 from odx.submissions.storage import ObjectStore, UploadTooLargeError
 
@@ -144,7 +145,7 @@ def _queue(session: Session, user: User, action: Action, **values: Any) -> Datas
         id=values.pop("job_id", None) or uuid.uuid4().hex,
         action=action,
         actor=user.name,
-        status="queued",
+        status=DatasetJobStatus.QUEUED,
         attempts=0,
         **values,
     )
@@ -239,7 +240,7 @@ def _checks(settings: Settings, session: Session, run_id: int | None) -> list[di
 def next_queued(session: Session, limit: int) -> list[str]:
     query = (
         select(DatasetJob.id)
-        .where(DatasetJob.status == "queued")
+        .where(DatasetJob.status == DatasetJobStatus.QUEUED)
         .order_by(DatasetJob.created_at)
         .limit(limit)
     )
@@ -250,8 +251,11 @@ def requeue_stale(session: Session, *, timeout: timedelta) -> int:
     """Jobs whose worker stopped (no heartbeat for ``timeout``) go back to the queue."""
     result = session.execute(
         update(DatasetJob)
-        .where(DatasetJob.status == "running", DatasetJob.heartbeat_at < utcnow() - timeout)
-        .values(status="queued", worker=None)
+        .where(
+            DatasetJob.status == DatasetJobStatus.RUNNING,
+            DatasetJob.heartbeat_at < utcnow() - timeout,
+        )
+        .values(status=DatasetJobStatus.QUEUED, worker=None)
     )
     return result.rowcount or 0
 
@@ -260,8 +264,8 @@ def requeue_all_running(session: Session) -> int:
     """At the start of an embedded server, nobody else is running jobs: take them back."""
     result = session.execute(
         update(DatasetJob)
-        .where(DatasetJob.status == "running")
-        .values(status="queued", worker=None)
+        .where(DatasetJob.status == DatasetJobStatus.RUNNING)
+        .values(status=DatasetJobStatus.QUEUED, worker=None)
     )
     return result.rowcount or 0
 
@@ -272,9 +276,9 @@ def run(settings: Settings, job_id: str, worker: str) -> str | None:
     with session_scope(url) as session:
         claimed = session.execute(
             update(DatasetJob)
-            .where(DatasetJob.id == job_id, DatasetJob.status == "queued")
+            .where(DatasetJob.id == job_id, DatasetJob.status == DatasetJobStatus.QUEUED)
             .values(
-                status="running",
+                status=DatasetJobStatus.RUNNING,
                 worker=worker,
                 heartbeat_at=utcnow(),
                 attempts=DatasetJob.attempts + 1,
@@ -292,17 +296,18 @@ def run(settings: Settings, job_id: str, worker: str) -> str | None:
         values = _perform(settings, action, reference, actor)
     except REPORTABLE as exc:
         values = {
-            "status": "failed",
+            "status": DatasetJobStatus.FAILED,
             "error": without_server_paths(settings, exc.detail, job.upload_dir)[:4000],
             "quality_run_id": exc.extra.get("quality_run_id"),
         }
     except Exception:
         log.exception("dataset job %s crashed", job_id)
         if attempts < MAX_ATTEMPTS:
-            values = {"status": "queued", "worker": None}
+            values = {"status": DatasetJobStatus.QUEUED, "worker": None}
         else:
-            values = {"status": "failed", "error": "the job failed on the server; try again"}
-    if values["status"] != "queued":
+            error = "the job failed on the server; try again"
+            values = {"status": DatasetJobStatus.FAILED, "error": error}
+    if values["status"] != DatasetJobStatus.QUEUED:
         values["finished_at"] = utcnow()
     with session_scope(url) as session:
         session.execute(
@@ -319,14 +324,14 @@ def _perform(settings: Settings, action: str, reference: str, actor: str) -> dic
         report = checked.report
         error = None if report.success else f"{report.dataset_id} failed its quality gate"
         return {
-            "status": "done" if report.success else "failed",
+            "status": DatasetJobStatus.DONE if report.success else DatasetJobStatus.FAILED,
             "error": error,
             "dataset_id": report.dataset_id,
             "quality_run_id": checked.run_id,
         }
     published = dataset_service.publish(settings, reference, actor=actor)
     return {
-        "status": "done",
+        "status": DatasetJobStatus.DONE,
         "dataset_id": published.dataset_id,
         "version": published.version,
         "created_version": published.created,
