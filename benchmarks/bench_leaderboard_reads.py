@@ -43,7 +43,8 @@ from sqlalchemy.orm import Session
 
 from odx.platform.db.engine import session_scope
 from odx.platform.db.models import Submission, Team, User
-from odx.platform.services import challenges, leaderboards
+from odx.platform.services import challenges
+from odx.platform.services.leaderboards import export, ranking
 from odx.platform.services.users import hash_token
 from odx.scoring.leaderboard import Entry, public_leaderboard
 
@@ -244,8 +245,8 @@ def route_work(platform: Platform) -> str:
     """What ``GET /api/challenges/{id}/leaderboard`` does, without HTTP."""
     with session_scope(platform.settings.resolved_database_url) as session:
         challenge = challenges.get(session, platform.challenge_id)
-        rows = leaderboards.rows(session, challenge, board="public")
-        return leaderboards.to_json(rows, board="public")
+        rows = ranking.rows(session, challenge, board="public")
+        return export.to_json(rows, board="public")
 
 
 def timed(repeat: int, action: Callable[[], Any]) -> tuple[float, Any]:
@@ -339,13 +340,13 @@ def profile(platform: Platform, repeat: int) -> None:
         def plain_rows() -> list[Any]:
             return session.execute(column_query).all()
 
-        t_entries, entries = timed(repeat, lambda: leaderboards._entries(session, challenge))
+        t_entries, entries = timed(repeat, lambda: ranking.entries(session, challenge))
         session.expunge_all()
         t_orm, _ = timed(repeat, orm_rows)
         t_plain, plain = timed(repeat, plain_rows)
         t_build, _ = timed(repeat, lambda: [Entry(*row) for row in plain])
         t_rank, board = timed(repeat, lambda: public_leaderboard(entries, greater_is_better=True))
-        t_json, _ = timed(repeat, lambda: leaderboards.to_json(board, board="public"))
+        t_json, _ = timed(repeat, lambda: export.to_json(board, board="public"))
         t_spec, _ = timed(repeat, lambda: challenges.spec_of(challenge))
         t_sql, best = timed(repeat, lambda: best_per_team_sql(session, challenge.id))
     t_route, _ = timed(repeat, lambda: route_work(platform))

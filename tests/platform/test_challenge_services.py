@@ -129,7 +129,7 @@ def test_role_change_is_audited(session: Session) -> None:
 def test_a_board_found_current_is_served_from_memory_for_another_moment(
     session: Session, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from odx.platform.services import leaderboards
+    from odx.platform.services.leaderboards import cache as leaderboards
 
     challenge = challenges.register(session, MARKET, actor="org")
     clock = [1000.0]

@@ -19,10 +19,11 @@ from odx.platform.api.deps import (
 )
 from odx.platform.db.engine import session_scope
 from odx.platform.db.models import Challenge, Submission, User, utcnow
-from odx.platform.errors import NotFoundError
-from odx.platform.services import audit, challenges, leaderboards, teams, users
+from odx.platform.services import audit, challenges, teams, users
 from odx.platform.services import submissions as intake
-from odx.platform.services.users import PermissionDeniedError, Role
+from odx.platform.services.leaderboards import cache, finals, listings, names, visibility
+from odx.platform.services.leaderboards.ranking import Board
+from odx.platform.services.users import Role
 
 router = APIRouter(prefix="/api", tags=["challenges"])
 CHUNK = 1 << 20
@@ -189,8 +190,8 @@ def _submission_view(
     data = {
         c: getattr(submission, c) for c in SubmissionStaff.model_fields if hasattr(submission, c)
     }
-    data["team"] = leaderboards.team_name(session, submission.team_id)
-    data["user"] = leaderboards.user_name(session, submission.user_id)
+    data["team"] = names.team_name(session, submission.team_id)
+    data["user"] = names.user_name(session, submission.user_id)
     return SubmissionStaff(**data) if staff else SubmissionPublic(**data)
 
 
@@ -242,7 +243,7 @@ def list_submissions(
     challenge: ChallengeDep, user: CurrentUser, session: SessionDep
 ) -> list[SubmissionPublic]:
     if is_staff(user):
-        rows = leaderboards.all_submissions(session, challenge)
+        rows = listings.all_submissions(session, challenge)
         return [_submission_view(session, s, staff=True) for s in rows]
     team = teams.require_team(session, challenge, user)
     return [
@@ -273,10 +274,7 @@ class Selection(BaseModel):
 def select_final(
     submission_id: str, body: Selection, user: CurrentUser, session: SessionDep
 ) -> SubmissionPublic:
-    submission = intake.own_by_prefix(session, submission_id, user, staff=is_staff(user))
-    if is_staff(user) and user.role != Role.admin:
-        raise PermissionDeniedError("only the team itself selects its final submissions")
-    leaderboards.select_final(session, submission, body.selected)
+    submission = finals.choose_final(session, user, submission_id, body.selected)
     return _submission_view(session, submission, staff=False)
 
 
@@ -292,7 +290,7 @@ async def leaderboard(
 ) -> Response:
     # The hottest read of a challenge: served from memory when rendered a moment ago, else
     # rendered on a worker thread (database access must not block the event loop).
-    result = leaderboards.fresh(challenge_id, board, format)
+    result = cache.fresh(challenge_id, board, format)
     if result is None:
         result = await run_in_threadpool(_render_board, request, challenge_id, board, format)
     headers = {"ETag": result.etag, "Cache-Control": "no-cache", "Vary": "Accept-Encoding"}
@@ -308,16 +306,13 @@ async def leaderboard(
 
 
 def _render_board(
-    request: Request, challenge_id: str, board: leaderboards.Board, fmt: Literal["json", "csv"]
-) -> leaderboards.Rendered:
+    request: Request, challenge_id: str, board: Board, fmt: cache.Format
+) -> cache.Rendered:
     settings = request.app.state.settings
     with session_scope(settings.resolved_database_url) as session:
         challenge = challenges.get(session, challenge_id)
-        if board == "private" and challenge.revealed_at is None:
-            user = _optional_user(request, session)
-            if user is None or not is_staff(user):
-                raise NotFoundError("the private leaderboard has not been revealed yet")
-        return leaderboards.rendered(session, challenge, board=board, fmt=fmt)
+        visibility.require_visible(challenge, board, lambda: _optional_user(request, session))
+        return cache.rendered(session, challenge, board=board, fmt=fmt)
 
 
 def _optional_user(request: Request, session: Session) -> User | None:

@@ -11,15 +11,15 @@ from typing import Annotated
 from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
-from odx.platform.api.deps import ChallengeDep, SessionDep, is_staff
+from odx.platform.api.deps import ChallengeDep, SessionDep
 from odx.platform.api.problems import PROBLEM_JSON
 from odx.platform.api.routers.challenges import receive_upload
 from odx.platform.db.models import Team, utcnow
 from odx.platform.errors import OdxError
 from odx.platform.services import challenges, sessions, teams
 from odx.platform.services import submissions as intake
-from odx.platform.services.leaderboards import select_final
-from odx.platform.services.users import AuthenticationError
+from odx.platform.services.leaderboards.finals import choose_final
+from odx.platform.services.users import AuthenticationError, is_staff
 from odx.platform.web import security, views
 from odx.platform.web.context import PageDep
 from odx.platform.web.errors import localized
@@ -221,8 +221,7 @@ def toggle_final(
 ) -> RedirectResponse:
     user = page.require()
     security.check_csrf(request, csrf, page.signed)
-    submission = intake.visible_to(session, submission_id, user, staff=False)
-    select_final(session, submission, selected)
+    submission = choose_final(session, user, submission_id, selected)
     return RedirectResponse(
         f"/challenges/{submission.challenge_id}/submissions#s-{submission.id}", status_code=303
     )

@@ -9,11 +9,12 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query
 from fastapi.responses import HTMLResponse, RedirectResponse
 
-from odx.platform.api.deps import ChallengeDep, SessionDep, SettingsDep, is_staff
+from odx.platform.api.deps import ChallengeDep, SessionDep, SettingsDep
 from odx.platform.db.models import Challenge, DatasetVersion, utcnow
-from odx.platform.errors import Message, NotFoundError
-from odx.platform.services import challenges, leaderboards, teams
+from odx.platform.services import challenges, teams
 from odx.platform.services import datasets as dataset_service
+from odx.platform.services.leaderboards import progress, ranking, visibility
+from odx.platform.services.users import is_staff
 from odx.platform.settings import Settings
 from odx.platform.web import charts, i18n, views
 from odx.platform.web.context import Page, PageDep, score
@@ -102,14 +103,9 @@ def leaderboard(
     challenge: ChallengeDep,
     board: Annotated[Literal["public", "private"], Query()] = "public",
 ) -> HTMLResponse:
-    revealed = challenge.revealed_at is not None
-    staff = page.user is not None and is_staff(page.user)
-    if board == "private" and not (revealed or staff):
-        raise NotFoundError(
-            Message("board.private_hidden", "the private leaderboard has not been revealed yet")
-        )
+    visibility.require_visible(challenge, board, lambda: page.user)
     spec = challenges.spec_of(challenge)
-    rows = [asdict(r) for r in leaderboards.rows(session, challenge, board=board)]
+    rows = [asdict(r) for r in ranking.rows(session, challenge, board=board)]
     axis = charts.board_axis(rows)
     for row in rows:
         row["bar"] = charts.interval_bar(
@@ -124,7 +120,7 @@ def leaderboard(
                 high=score(row["high"]),
             ),
         )
-    points = leaderboards.progress(session, challenge)
+    points = progress.progress(session, challenge)
     chart = charts.progress_chart(
         points,
         until=min(utcnow(), spec.phases[-1].end),
@@ -146,8 +142,8 @@ def leaderboard(
         rows=rows,
         chart=chart,
         points=points,
-        revealed=revealed,
-        staff=staff,
+        revealed=challenge.revealed_at is not None,
+        staff=page.user is not None and is_staff(page.user),
         higher=spec.greater_is_better,
     )
 

@@ -14,7 +14,6 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Request
 from fastapi import Path as PathParam
 from fastapi.responses import HTMLResponse, RedirectResponse
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile as StarletteUpload
@@ -22,12 +21,12 @@ from starlette.datastructures import UploadFile as StarletteUpload
 from odx.platform import mlflow_ui
 from odx.platform.api.deps import ChallengeDep, SessionDep, SettingsDep
 from odx.platform.api.streaming import declared_length
-from odx.platform.db.models import DatasetJob, Team, User
+from odx.platform.db.models import DatasetJob
 from odx.platform.errors import OdxError
 from odx.platform.services import challenges, dataset_jobs, teams
 from odx.platform.services import datasets as dataset_service
 from odx.platform.services import submissions as intake
-from odx.platform.services.leaderboards import all_submissions
+from odx.platform.services.leaderboards import listings
 from odx.platform.services.users import Role
 from odx.platform.settings import Settings
 from odx.platform.web import security
@@ -319,22 +318,18 @@ def judge_challenge(
     page: PageDep, session: SessionDep, settings: SettingsDep, challenge: ChallengeDep
 ) -> HTMLResponse:
     page.require(Role.judge, Role.organizer)
-    team_names = dict(
-        session.execute(select(Team.id, Team.name).where(Team.challenge_id == challenge.id)).all()
-    )
-    user_names = dict(session.execute(select(User.id, User.name)).all())
     experiment = tracking.existing_experiment_id(settings.resolved_mlflow_uri, challenge.id)
     ui = mlflow_ui.resolve(settings)  # odx mlflow --port N records where it started the UI
     rows = [
         {
-            "s": s,
-            "team": team_names.get(s.team_id, ""),
-            "user": user_names.get(s.user_id, ""),
-            "run_url": tracking.run_url(ui.url, experiment, s.mlflow_run_id)
-            if experiment and s.mlflow_run_id
+            "s": named.submission,
+            "team": named.team,
+            "user": named.user,
+            "run_url": tracking.run_url(ui.url, experiment, named.submission.mlflow_run_id)
+            if experiment and named.submission.mlflow_run_id
             else None,
         }
-        for s in all_submissions(session, challenge)
+        for named in listings.all_named(session, challenge)
     ]
     card = challenge_card(page, session, challenge)
     return page.render(
