@@ -24,9 +24,9 @@ from odx.platform.services import submissions as intake
 from odx.platform.services.leaderboards import cache, finals, listings, names, visibility
 from odx.platform.services.leaderboards.ranking import Board
 from odx.platform.services.users import Role
+from odx.platform.uploads import receive_submission
 
 router = APIRouter(prefix="/api", tags=["challenges"])
-CHUNK = 1 << 20
 
 
 class ChallengePublic(BaseModel):
@@ -209,29 +209,8 @@ def submit(
     file: Annotated[UploadFile, File()],
     message: Annotated[str, Form(max_length=500)] = "",
 ) -> SubmissionPublic:
-    submission = receive_upload(request, session, challenge, user, file, message)
+    submission = receive_submission(request, session, challenge, user, file, message)
     return _submission_view(session, submission, staff=False)
-
-
-def receive_upload(
-    request: Request,
-    session: Session,
-    challenge: Challenge,
-    user: User,
-    file: UploadFile,
-    message: str,
-) -> Submission:
-    """Store an upload in chunks, queue it and wake the embedded worker (the API's and the
-    pages' upload both end here)."""
-    chunks = iter(lambda: file.file.read(CHUNK), b"")
-    settings = request.app.state.settings
-    submission = intake.accept(
-        session, settings, challenge, user, chunks, file_name=file.filename or "", message=message
-    )
-    worker = getattr(request.app.state, "worker", None)
-    if worker is not None:
-        worker.wake()
-    return submission
 
 
 @router.get(

@@ -15,11 +15,11 @@ from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, Field
 
 from odx.platform.api.deps import CurrentUser, SessionDep, SettingsDep
-from odx.platform.api.streaming import body_chunks, declared_length
 from odx.platform.db.models import DatasetJob
 from odx.platform.services import dataset_jobs as service
 from odx.platform.services import datasets as dataset_service
 from odx.platform.settings import Settings
+from odx.platform.uploads import body_chunks, declared_length
 
 router = APIRouter(prefix="/api/dataset-jobs", tags=["datasets"])
 

@@ -13,13 +13,13 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 
 from odx.platform.api.deps import ChallengeDep, SessionDep
 from odx.platform.api.problems import PROBLEM_JSON
-from odx.platform.api.routers.challenges import receive_upload
 from odx.platform.db.models import Team, utcnow
 from odx.platform.errors import OdxError
 from odx.platform.services import challenges, sessions, teams
 from odx.platform.services import submissions as intake
 from odx.platform.services.leaderboards.finals import choose_final
 from odx.platform.services.users import AuthenticationError, is_staff
+from odx.platform.uploads import receive_submission
 from odx.platform.web import security, views
 from odx.platform.web.context import PageDep
 from odx.platform.web.errors import localized
@@ -153,7 +153,7 @@ def upload(
     script = "application/json" in request.headers.get("accept", "")
     try:
         security.check_csrf(request, csrf, page.signed)
-        submission = receive_upload(request, session, challenge, user, file, message)
+        submission = receive_submission(request, session, challenge, user, file, message)
     except OdxError as exc:
         if not script:
             raise  # an error page, in the visitor's language

@@ -20,7 +20,6 @@ from starlette.datastructures import UploadFile as StarletteUpload
 
 from odx.platform import mlflow_ui
 from odx.platform.api.deps import ChallengeDep, SessionDep, SettingsDep
-from odx.platform.api.streaming import declared_length
 from odx.platform.db.models import DatasetJob
 from odx.platform.errors import OdxError
 from odx.platform.services import challenges, dataset_jobs, teams
@@ -29,6 +28,7 @@ from odx.platform.services import submissions as intake
 from odx.platform.services.leaderboards import listings
 from odx.platform.services.users import Role
 from odx.platform.settings import Settings
+from odx.platform.uploads import declared_length, file_chunks, wake_worker
 from odx.platform.web import security
 from odx.platform.web.context import Page, PageDep, filesize
 from odx.platform.web.errors import Detail, localized
@@ -41,7 +41,6 @@ NOTICES = ("queued", "created", "closed", "revealed")
 TARGET = re.compile(r"[a-z0-9][a-z0-9-]{0,62}( v[0-9]{1,6})?")
 JobId = Annotated[str, PathParam(pattern=r"^[0-9a-f]{32}$")]
 ACTIVE = ("queued", "running")  # a job in these states may still change: pages follow it
-_CHUNK = 1 << 20
 
 
 def _overview(
@@ -78,13 +77,6 @@ def _job_list(page: Page, session: Session, settings: Settings) -> dict[str, Any
     user = page.require(Role.organizer)
     rows = [_job_row(settings, session, j) for j in dataset_jobs.recent_for(session, user)]
     return {"jobs": rows, "jobs_active": sum(r["job"].status in ACTIVE for r in rows)}
-
-
-def _wake_worker(request: Request) -> None:
-    """Start the embedded worker on the job now rather than at its next sweep."""
-    worker = getattr(request.app.state, "worker", None)
-    if worker is not None:
-        worker.wake()
 
 
 def _queued(job_id: str) -> RedirectResponse:
@@ -146,7 +138,7 @@ def publish(
             definition="",
             publish_error=error,
         )
-    _wake_worker(request)
+    wake_worker(request)
     return _queued(job.id)
 
 
@@ -183,20 +175,19 @@ async def upload_dataset(
         action, file = form.get("action"), form.get("file")
         if not isinstance(file, StarletteUpload) or not file.filename:
             return await run_in_threadpool(refused, Detail(page.t("org.error.no_file")), 400)
-        chunks = iter(lambda: file.file.read(_CHUNK), b"")
         try:
             job = await run_in_threadpool(
                 dataset_jobs.submit_upload,
                 session,
                 settings,
                 user,
-                chunks,
+                file_chunks(file),
                 action=action if isinstance(action, str) else "",
             )  # storing, unpacking and reading the spec take a while: off the event loop
         except OdxError as exc:
             error = _refusal(page, request, settings, exc)
             return await run_in_threadpool(refused, error, exc.status)
-    _wake_worker(request)
+    wake_worker(request)
     return _queued(job.id)
 
 
