@@ -8,7 +8,16 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from odx.platform.api import problems
-from odx.platform.api.routers import challenges, dataset_jobs, datasets, users
+from odx.platform.api.routers import (
+    audit,
+    challenges,
+    dataset_jobs,
+    datasets,
+    leaderboards,
+    submissions,
+    teams,
+    users,
+)
 from odx.platform.services.datasets import prepare_storage
 from odx.platform.settings import Settings, get_settings
 from odx.platform.web import install as install_pages
@@ -47,8 +56,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     problems.install(app, html=error_page)
     app.include_router(datasets.router)
     app.include_router(dataset_jobs.router)
-    app.include_router(challenges.router)
-    app.include_router(users.router)
+    for resource in (challenges, teams, submissions, leaderboards, audit, users):
+        app.include_router(resource.router)
 
     install_pages(app)
 

@@ -1,8 +1,9 @@
-"""Dependencies that routes declare in their signatures (settings, database session)."""
+"""Dependencies that routes declare in their signatures: settings, the database session,
+the signed-in user, and the roles a route needs (declared once here, not in handlers)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -45,17 +46,28 @@ def _current_user(request: Request, session: SessionDep) -> User:
 CurrentUser = Annotated[User, Depends(_current_user)]
 
 
+def optional_user(request: Request, session: Session) -> User | None:
+    """The token's user when a token is sent, else nobody (routes open to everyone)."""
+    token = bearer_token(request)
+    return users.authenticate(session, token) if token else None
+
+
+def require_role(*roles: Role) -> Callable[[User], User]:
+    """A dependency: the signed-in user, refused (403) unless one of ``roles`` (or admin)."""
+
+    def signed_in_with_role(user: CurrentUser) -> User:
+        users.require_role(user, *roles)
+        return user
+
+    return signed_in_with_role
+
+
+OrganizerUser = Annotated[User, Depends(require_role(Role.organizer))]
+ReviewerUser = Annotated[User, Depends(require_role(Role.organizer, Role.judge))]
+
+
 def _challenge(challenge_id: str, session: SessionDep) -> Challenge:
     return challenges.get(session, challenge_id)
 
 
 ChallengeDep = Annotated[Challenge, Depends(_challenge)]
-
-
-def require(user: User, *roles: Role) -> None:
-    users.require_role(user, *roles)
-
-
-def is_staff(user: User) -> bool:
-    """Organizers, judges and admins see every team's submissions and private scores."""
-    return user.role in (Role.admin, Role.organizer, Role.judge)

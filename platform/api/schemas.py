@@ -1,11 +1,16 @@
-"""Response shapes of the public catalogue; rows of the database are never returned as is."""
+"""Request and response shapes of the API, in one place; rows of the database are never
+returned as is (a participant's shape has no field a participant may not see)."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
+
+from odx.platform.services.users import Role
+
+# --- the dataset catalogue ------------------------------------------------------------------
 
 
 class FilePublic(BaseModel):
@@ -41,3 +46,99 @@ class DatasetVersionPublic(DatasetSummary):
     manifest: dict[str, Any]
     card_markdown: str
     quality: dict[str, Any]
+
+
+# --- challenges -----------------------------------------------------------------------------
+
+
+class ChallengePublic(BaseModel):
+    id: str
+    title_ko: str
+    title_en: str
+    description_ko: str
+    description_en: str
+    dataset_id: str
+    dataset_version: int
+    task: str
+    metric: str
+    direction: str
+    timezone: str
+    phases: list[dict[str, Any]]
+    limits: dict[str, Any]
+    is_open: bool
+    closed_at: datetime | None
+    private_revealed: bool
+
+
+# --- teams ----------------------------------------------------------------------------------
+
+
+class TeamCreate(BaseModel):
+    name: str
+
+
+class TeamJoin(BaseModel):
+    name: str
+    invite_code: str
+
+
+class TeamPublic(BaseModel):
+    name: str
+    members: list[str]
+    invite_code: str | None = None
+
+
+# --- submissions ----------------------------------------------------------------------------
+
+
+class SubmissionPublic(BaseModel):
+    """What a team sees of its own submission: no private score until the reveal."""
+
+    id: str
+    challenge_id: str
+    team: str
+    user: str
+    status: str
+    message: str
+    file_name: str
+    file_sha256: str
+    created_at: datetime
+    scored_at: datetime | None
+    public_score: float | None
+    public_low: float | None
+    public_high: float | None
+    selected: bool
+    problems: list[dict[str, Any]] | None
+
+
+class SubmissionStaff(SubmissionPublic):
+    private_score: float | None
+    private_low: float | None
+    private_high: float | None
+    overall_score: float | None
+    mlflow_run_id: str | None
+
+
+class Selection(BaseModel):
+    selected: bool
+
+
+# --- users ----------------------------------------------------------------------------------
+
+
+class UserCreate(BaseModel):
+    name: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")
+    role: Role = Role.participant
+
+
+class RoleChange(BaseModel):
+    role: Role
+
+
+class UserPublic(BaseModel):
+    name: str
+    role: str
+
+
+class UserCreated(UserPublic):
+    token: str = Field(description="The API token, shown once; only its hash is kept.")

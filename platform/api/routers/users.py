@@ -5,32 +5,14 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Path
-from pydantic import BaseModel, Field
 
 from odx.platform.api.deps import CurrentUser, SessionDep
+from odx.platform.api.schemas import RoleChange, UserCreate, UserCreated, UserPublic
 from odx.platform.services import users
 
 router = APIRouter(prefix="/api/users", tags=["users"])
 
 UserName = Annotated[str, Path(pattern=r"^[A-Za-z0-9_-]{1,64}$", description="Login name")]
-
-
-class UserCreate(BaseModel):
-    name: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")
-    role: users.Role = users.Role.participant
-
-
-class RoleChange(BaseModel):
-    role: users.Role
-
-
-class UserPublic(BaseModel):
-    name: str
-    role: str
-
-
-class UserCreated(UserPublic):
-    token: str = Field(description="The API token, shown once; only its hash is kept.")
 
 
 @router.post(
