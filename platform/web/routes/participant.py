@@ -14,7 +14,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 from odx.platform.api.deps import ChallengeDep, SessionDep
 from odx.platform.api.problems import PROBLEM_JSON
 from odx.platform.db.models import Team, utcnow
-from odx.platform.errors import OdxError
+from odx.platform.errors import REPORTABLE, reported
 from odx.platform.services import challenges, sessions, teams
 from odx.platform.services import submissions as intake
 from odx.platform.services.leaderboards.finals import choose_final
@@ -154,10 +154,11 @@ def upload(
     try:
         security.check_csrf(request, csrf, page.signed)
         submission = receive_submission(request, session, challenge, user, file, message)
-    except OdxError as exc:
+    except REPORTABLE as error:
         if not script:
             raise  # an error page, in the visitor's language
         session.rollback()
+        exc = reported(error)
         body = exc.to_problem(request.url.path)
         body["detail"] = localized(request, page.lang, exc.code, exc.detail).text
         return JSONResponse(body, status_code=exc.status, media_type=PROBLEM_JSON)

@@ -21,7 +21,7 @@ from starlette.datastructures import UploadFile as StarletteUpload
 from odx.platform import mlflow_ui
 from odx.platform.api.deps import ChallengeDep, SessionDep, SettingsDep
 from odx.platform.db.models import DatasetJob
-from odx.platform.errors import OdxError
+from odx.platform.errors import REPORTABLE, OdxError, reported
 from odx.platform.services import challenges, dataset_jobs, teams
 from odx.platform.services import datasets as dataset_service
 from odx.platform.services import submissions as intake
@@ -125,8 +125,9 @@ def publish(
     security.check_csrf(request, csrf, page.signed)
     try:
         job = dataset_jobs.submit_catalogue(session, settings, user, dataset_id, action=action)
-    except OdxError as exc:
+    except REPORTABLE as refusal:
         session.rollback()
+        exc = reported(refusal)
         error = _refusal(page, request, settings, exc)
         return _overview(
             page,
@@ -167,7 +168,8 @@ async def upload_dataset(
 
     try:
         dataset_jobs.admit_upload(settings, user, declared_bytes=declared_length(request))
-    except OdxError as exc:
+    except REPORTABLE as refusal:
+        exc = reported(refusal)
         return await run_in_threadpool(refused, _refusal(page, request, settings, exc), exc.status)
     async with request.form(max_files=1, max_fields=8) as form:
         sent = form.get(CSRF_FIELD)
@@ -184,7 +186,8 @@ async def upload_dataset(
                 file_chunks(file),
                 action=action if isinstance(action, str) else "",
             )  # storing, unpacking and reading the spec take a while: off the event loop
-        except OdxError as exc:
+        except REPORTABLE as refusal:
+            exc = reported(refusal)
             error = _refusal(page, request, settings, exc)
             return await run_in_threadpool(refused, error, exc.status)
     wake_worker(request)
@@ -252,9 +255,9 @@ def create_challenge(
         challenge = challenges.register_definition(
             session, definition.encode("utf-8"), actor=user.name
         )
-    except OdxError as exc:  # keep what was typed, show what is wrong
+    except REPORTABLE as exc:  # keep what was typed, show what is wrong
         session.rollback()
-        error = exc.detail
+        error = reported(exc).detail
         return _overview(
             page, session, settings, notice=None, target="", definition=definition, error=error
         )
