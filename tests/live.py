@@ -89,3 +89,14 @@ def serving(settings: Settings) -> Iterator[str]:
     finally:
         server.should_exit = True
         thread.join(timeout=30)
+
+
+def wait_done(http: Any, submission_id: str, *, timeout: float = 60) -> dict[str, Any]:
+    """Poll ``GET /api/submissions/{id}`` (with an httpx client) until scored or failed."""
+    deadline = time.monotonic() + timeout
+    while True:
+        body = http.get(f"/api/submissions/{submission_id}").json()
+        if body["status"] in ("scored", "failed"):
+            return body
+        assert time.monotonic() < deadline, body
+        time.sleep(0.1)

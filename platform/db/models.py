@@ -20,6 +20,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from odx.datasets.release import ReleaseManifest
+from odx.platform.states import DatasetJobStatus, SubmissionStatus
 
 
 def utcnow() -> datetime:
@@ -163,7 +164,7 @@ class Submission(Base):
     file_sha256: Mapped[str] = mapped_column(String(64))
     file_bytes: Mapped[int] = mapped_column(Integer)
     file_name: Mapped[str] = mapped_column(String(255))
-    status: Mapped[str] = mapped_column(String(16), default="queued")
+    status: Mapped[str] = mapped_column(String(16), default=SubmissionStatus.QUEUED)
     failure: Mapped[str | None] = mapped_column(
         String(32), nullable=True, doc="invalid_file | internal; invalid files spare the quota."
     )
@@ -235,7 +236,7 @@ class DatasetJob(Base):
     catalogue_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
     upload_dir: Mapped[str | None] = mapped_column(String(500), nullable=True)
     upload_sha256: Mapped[str | None] = mapped_column(String(64), nullable=True)
-    status: Mapped[str] = mapped_column(String(16), default="queued")
+    status: Mapped[str] = mapped_column(String(16), default=DatasetJobStatus.QUEUED)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     worker: Mapped[str | None] = mapped_column(String(64), nullable=True)
     heartbeat_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)

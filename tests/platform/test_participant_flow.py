@@ -8,7 +8,6 @@ import io
 import os
 import subprocess
 import sys
-import time
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,7 +17,7 @@ import httpx
 import pandas as pd
 import pytest
 
-from live import create_users, open_shipped_challenge, serving
+from live import create_users, open_shipped_challenge, serving, wait_done
 from odx.platform.settings import Settings
 
 CHALLENGE = "market-store-count-2026"
@@ -72,16 +71,6 @@ def upload(
     )
 
 
-def wait_done(http: httpx.Client, submission_id: str) -> dict[str, Any]:
-    deadline = time.monotonic() + 60
-    while True:
-        body = http.get(f"/api/submissions/{submission_id}").json()
-        if body["status"] in ("scored", "failed"):
-            return body
-        assert time.monotonic() < deadline, body
-        time.sleep(0.1)
-
-
 @pytest.fixture(scope="module")
 def kim_team(platform: dict[str, Any]) -> str:
     with client(platform, "kim") as http:
@@ -94,7 +83,17 @@ def kim_team(platform: dict[str, Any]) -> str:
             json={"name": "=시장분석", "invite_code": invite},
         )
         assert joined.json()["members"] == ["kim", "lee"]
+        # the hidden labels themselves: the team leads both boards whatever runs before
+        perfect = upload(http, perfect_predictions(platform), message="perfect")
+        assert wait_done(http, perfect.json()["id"])["status"] == "scored"
     return "=시장분석"
+
+
+def perfect_predictions(platform: dict[str, Any]) -> bytes:
+    settings: Settings = platform["settings"]
+    (folder,) = (settings.hidden_root / "market-store-count").iterdir()
+    labels = pd.read_csv(folder / "labels.csv", dtype={"market_id": str})
+    return labels[["market_id", "store_count"]].to_csv(index=False).encode()
 
 
 def test_valid_upload_is_acknowledged_at_once_and_scored(
@@ -288,30 +287,3 @@ def test_participant_cli_talks_to_the_server(platform: dict[str, Any], tmp_path:
         and "failed:" in failed.stdout
         and "Traceback" not in (failed.stdout + failed.stderr)
     )
-
-
-def test_closed_challenge_refuses_uploads(platform: dict[str, Any]) -> None:
-    with client(platform, "org") as http:
-        assert not http.post(f"/api/challenges/{CHALLENGE}/close").json()["is_open"]
-    with client(platform, "choi") as http:
-        response = upload(http, sample(platform).to_csv(index=False).encode())
-    assert response.status_code == 403 and response.json()["code"] == "challenge_closed"
-
-
-def test_organizer_reveals_the_private_board_once_closed_and_finals_freeze(
-    platform: dict[str, Any], kim_team: str
-) -> None:
-    with client(platform, "org") as http:
-        http.post(f"/api/challenges/{CHALLENGE}/close")
-        assert http.post(f"/api/challenges/{CHALLENGE}/reveal").json()["private_revealed"]
-        log = http.get("/api/audit").json()
-        assert log[0]["action"] == "challenge.reveal" and log[0]["actor"] == "org"
-    with client(platform, "kim") as http:
-        private = http.get(
-            f"/api/challenges/{CHALLENGE}/leaderboard", params={"board": "private"}
-        ).json()
-        assert private["board"] == "private" and private["rows"][0]["team"] == kim_team
-        mine = http.get(f"/api/challenges/{CHALLENGE}/submissions").json()
-        scored = next(s for s in mine if s["status"] == "scored")
-        late = http.post(f"/api/submissions/{scored['id']}/select", json={"selected": True})
-    assert late.status_code == 409 and "over" in late.json()["detail"]

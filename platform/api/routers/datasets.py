@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Request
 from fastapi.responses import FileResponse, HTMLResponse
 
+from odx.datasets.release import DATA_CARD, QUALITY_HTML, QUALITY_JSON
 from odx.platform.api.deps import SessionDep, SettingsDep
 from odx.platform.api.schemas import (
     DatasetsPublic,
@@ -25,19 +26,8 @@ FileName = Annotated[str, Path(description="One of the release's public files")]
 
 
 def _summary(request: Request, row: DatasetVersion) -> dict:
-    files = row.manifest["files"]
-    return {
-        "id": row.dataset_id,
-        "version": row.version,
-        "title_ko": row.title_ko,
-        "title_en": row.title_en,
-        "task": row.task,
-        "published_at": row.created_at,
-        "train_rows": files["train.csv"]["rows"],
-        "test_rows": files["test.csv"]["rows"],
-        "quality_passed": row.manifest["quality"]["success"],
-        "url": str(request.url_for("show_version", dataset_id=row.dataset_id, version=row.version)),
-    }
+    url = request.url_for("show_version", dataset_id=row.dataset_id, version=row.version)
+    return service.summary(row) | {"url": str(url)}
 
 
 @router.get("", response_model=DatasetsPublic, summary="List published datasets (latest versions)")
@@ -54,19 +44,19 @@ def _detail(
     files = [
         FilePublic(
             name=name,
-            rows=entry.get("rows"),
-            bytes=entry["bytes"],
-            sha256=entry["sha256"],
+            rows=entry.rows,
+            bytes=entry.bytes,
+            sha256=entry.sha256,
             url=str(
                 request.url_for(
                     "download_file", dataset_id=row.dataset_id, version=row.version, name=name
                 )
             ),
         )
-        for name, entry in row.manifest["files"].items()
+        for name, entry in row.release_manifest.files.items()
     ]
-    card = service.public_file(settings, row, "DATACARD.md").read_text(encoding="utf-8")
-    quality = service.read_public_json(settings, row, "quality_report.json")
+    card = service.public_file(settings, row, DATA_CARD).read_text(encoding="utf-8")
+    quality = service.read_public_json(settings, row, QUALITY_JSON)
     versions = [r.version for r in service.list_versions(session, row.dataset_id)]
     return DatasetVersionPublic(
         **_summary(request, row),
@@ -121,10 +111,10 @@ def download_file(
 ) -> FileResponse:
     row = service.get_version(session, dataset_id, version)
     path = service.public_file(settings, row, name)
-    entry = row.manifest["files"].get(name)
+    entry = row.release_manifest.files.get(name)
     headers = {"Cache-Control": "public, max-age=31536000, immutable"}
     if entry:  # the manifest cannot list its own checksum
-        headers |= {"X-Checksum-SHA256": entry["sha256"], "ETag": f'"{entry["sha256"]}"'}
+        headers |= {"X-Checksum-SHA256": entry.sha256, "ETag": f'"{entry.sha256}"'}
     media = {
         ".csv": "text/csv; charset=utf-8",
         ".md": "text/markdown; charset=utf-8",
@@ -147,5 +137,5 @@ def download_file(
 )
 def quality_page(dataset_id: DatasetId, settings: SettingsDep, session: SessionDep) -> HTMLResponse:
     row = service.get_version(session, dataset_id)
-    html = service.public_file(settings, row, "quality_report.html").read_text(encoding="utf-8")
+    html = service.public_file(settings, row, QUALITY_HTML).read_text(encoding="utf-8")
     return HTMLResponse(html)

@@ -16,6 +16,7 @@ from odx.platform.services import submissions as intake
 from odx.platform.services.challenges import is_over, spec_of
 from odx.platform.services.leaderboards.cache import invalidate
 from odx.platform.services.users import PermissionDeniedError, Role, is_staff
+from odx.platform.states import SubmissionStatus
 
 
 def choose_final(session: Session, user: User, reference: str, selected: bool) -> Submission:
@@ -40,7 +41,7 @@ def _mark(session: Session, submission: Submission, selected: bool) -> None:
         raise ConflictError(
             Message("final.frozen", "the challenge is over; final submissions can no longer change")
         )
-    if selected and submission.status != "scored":
+    if selected and submission.status != SubmissionStatus.SCORED:
         raise ConflictError(
             Message("final.not_scored", "only a scored submission can be selected as final")
         )

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from odx.platform.db.models import Challenge, Submission, Team
 from odx.platform.services.challenges import spec_of
+from odx.platform.states import Failure
 from odx.scoring.leaderboard import Entry, Row, private_leaderboard, public_leaderboard
 
 Board = Literal["public", "private"]
@@ -17,7 +18,7 @@ Board = Literal["public", "private"]
 
 def entries(session: Session, challenge: Challenge) -> list[Entry]:
     """Plain columns, not ORM objects: a board reads every submission of a challenge."""
-    valid = or_(Submission.failure.is_(None), Submission.failure != "invalid_file")
+    valid = or_(Submission.failure.is_(None), Submission.failure != Failure.INVALID_FILE)
     query = (
         select(
             Team.name,

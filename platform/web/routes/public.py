@@ -9,6 +9,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query
 from fastapi.responses import HTMLResponse, RedirectResponse
 
+from odx.datasets.release import DATA_CARD, QUALITY_JSON
 from odx.platform.api.deps import ChallengeDep, SessionDep, SettingsDep
 from odx.platform.db.models import Challenge, DatasetVersion, utcnow
 from odx.platform.services import challenges, teams
@@ -77,11 +78,11 @@ def _release(
     page: Page, settings: Settings, session: SessionDep, row: DatasetVersion
 ) -> dict[str, object]:
     """What the data tab and the dataset page show of one published version."""
-    quality = dataset_service.read_public_json(settings, row, "quality_report.json")
+    quality = dataset_service.read_public_json(settings, row, QUALITY_JSON)
     return {
         "version": row,
-        "card": dataset_service.public_file(settings, row, "DATACARD.md").read_text("utf-8"),
-        "files": row.manifest["files"],
+        "card": dataset_service.public_file(settings, row, DATA_CARD).read_text("utf-8"),
+        "files": row.release_manifest.files,
         "quality": quality,
         "checks": views.quality_checks(quality, page.lang),
         "versions": [r.version for r in dataset_service.list_versions(session, row.dataset_id)],

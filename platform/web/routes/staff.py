@@ -28,6 +28,7 @@ from odx.platform.services import submissions as intake
 from odx.platform.services.leaderboards import listings
 from odx.platform.services.users import Role
 from odx.platform.settings import Settings
+from odx.platform.states import DatasetJobStatus
 from odx.platform.uploads import declared_length, file_chunks, wake_worker
 from odx.platform.web import security
 from odx.platform.web.context import Page, PageDep, filesize
@@ -40,7 +41,8 @@ router = APIRouter(include_in_schema=False)
 NOTICES = ("queued", "created", "closed", "revealed")
 TARGET = re.compile(r"[a-z0-9][a-z0-9-]{0,62}( v[0-9]{1,6})?")
 JobId = Annotated[str, PathParam(pattern=r"^[0-9a-f]{32}$")]
-ACTIVE = ("queued", "running")  # a job in these states may still change: pages follow it
+# a job in these states may still change: pages follow it
+ACTIVE = (DatasetJobStatus.QUEUED, DatasetJobStatus.RUNNING)
 
 
 def _overview(
