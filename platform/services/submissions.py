@@ -21,7 +21,7 @@ from odx.platform.db.engine import session_scope
 from odx.platform.db.models import Challenge, Submission, Team, TeamMember, User, utcnow
 from odx.platform.errors import ConflictError, InvalidInputError, Message, NotFoundError, OdxError
 from odx.platform.services import teams
-from odx.platform.services.challenges import spec_of
+from odx.platform.services.challenges import is_open, spec_of
 from odx.platform.settings import Settings
 from odx.platform.states import FINAL_SUBMISSION_STATES, Failure, SubmissionStatus
 from odx.submissions.storage import ObjectStore
@@ -119,9 +119,8 @@ def quota(session: Session, challenge: Challenge, team: Team, now: datetime) -> 
 
 def check_can_submit(session: Session, challenge: Challenge, team: Team, now: datetime) -> str:
     """Raise unless the team may submit now; returns the open phase's name."""
-    spec = spec_of(challenge)
-    phase = spec.phase_at(now)
-    if challenge.closed_at is not None or phase is None:
+    phase = spec_of(challenge).phase_at(now)
+    if phase is None or not is_open(challenge, now):
         raise SubmissionClosedError(
             Message(
                 "submission.closed",
