@@ -9,57 +9,16 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pandas as pd
-import pytest
-from playwright.sync_api import Browser, Locator, expect, sync_playwright
-from web.browser import SCREENSHOTS, Visitor, launch
+from playwright.sync_api import Browser, Locator, expect
+from web.browser import Visitor
 
 from live import CHALLENGE, Site
 
 TEAM = "김씨네 AI"
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    for old in SCREENSHOTS.glob("*.png"):  # only this run's pictures are left for reviewers
-        old.unlink()
-    with sync_playwright() as playwright:
-        chromium = launch(playwright)
-        yield chromium
-        chromium.close()
-
-
-@pytest.fixture(scope="module")
-def kim(browser: Browser, site: Site) -> Iterator[Visitor]:
-    visitor = Visitor(browser, site, "kim")
-    visitor.sign_in()
-    yield visitor
-    visitor.close()
-
-
-@pytest.fixture(scope="module")
-def kim_scored(site: Site) -> str:
-    """A scored submission of kim's team sent through the API, so that the tests below do not
-    rely on the browser upload of another test."""
-    body = (site.public_dir / "sample_submission.csv").read_bytes()
-    headers = {"Authorization": f"Bearer {site.tokens['kim']}"}
-    with httpx.Client(base_url=site.url, headers=headers, timeout=60) as http:
-        sent = http.post(
-            f"/api/challenges/{CHALLENGE}/submissions",
-            files={"file": ("api.csv", body, "text/csv")},
-        ).json()
-        for _ in range(240):
-            status = http.get(f"/api/submissions/{sent['id']}").json()["status"]
-            if status in ("scored", "failed"):
-                break
-            time.sleep(0.25)
-    assert status == "scored"
-    return sent["id"]
 
 
 def improvements(site: Site) -> int:
@@ -258,33 +217,3 @@ def test_dataset_pages_and_error_pages_pass_the_same_checks(browser: Browser, si
         assert "/signin?next=" in visitor.page.url
     finally:
         visitor.close()
-
-
-def test_organizer_closes_and_reveals_the_private_board_and_the_participant_sees_it(
-    browser: Browser, site: Site, kim: Visitor, kim_scored: str
-) -> None:
-    """Last: it closes the challenge."""
-    kim.open(f"/challenges/{CHALLENGE}/leaderboard?board=private", status=404)
-    org = Visitor(browser, site, "org")
-    try:
-        org.sign_in()
-        org.page.get_by_role("link", name="운영자").click()
-        org.check("organizer")
-        org.open(f"/organizer/challenges/{CHALLENGE}/teams", "organizer-teams")
-        expect(org.page.locator("tbody")).to_contain_text(TEAM)
-        org.open("/organizer")
-        reveal = org.page.get_by_role("button", name=f"비공개 리더보드 공개 ({CHALLENGE})")
-        expect(reveal).to_have_count(0)  # not while submissions are open
-        org.page.get_by_role("button", name=f"제출 마감 ({CHALLENGE})").click()  # confirm: yes
-        expect(org.page.locator(".notice")).to_contain_text("제출을 마감했습니다")
-        org.check("organizer-closed")
-        reveal.click()
-        expect(org.page.locator(".notice")).to_contain_text("비공개 리더보드를 공개했습니다")
-        org.check()
-    finally:
-        org.close()
-    kim.open(f"/challenges/{CHALLENGE}/leaderboard")
-    kim.page.get_by_role("link", name="비공개(최종) 리더보드").click()
-    expect(kim.page.get_by_role("heading", name="비공개(최종) 리더보드")).to_be_visible()
-    expect(kim.page.locator("table.board tbody tr", has_text=TEAM)).to_have_count(1)
-    kim.check("leaderboard-private")
