@@ -51,6 +51,31 @@ class Settings(BaseSettings):
     job_timeout_seconds: int = Field(
         default=600, ge=10, description="A job not finished by then is re-queued (worker died)."
     )
+    broker_url: str | None = Field(
+        default=None,
+        description="Production mode: Celery broker, e.g. amqp://guest:guest@127.0.0.1:5672//; "
+        "unset: the embedded threads score inside the server.",
+    )
+    queue_prefix: str = Field(
+        default="odx.",
+        pattern=r"^[A-Za-z0-9_.-]{0,64}$",
+        description="Prefix of the broker's queue names (several platforms on one broker).",
+    )
+    sweep_seconds: float = Field(
+        default=30.0,
+        gt=0,
+        description="Production mode: how often jobs whose message was lost are sent again.",
+    )
+    tracking_retry_seconds: float = Field(
+        default=60.0,
+        gt=0,
+        description="First wait before writing a failed MLflow run again; doubles each time.",
+    )
+
+    @property
+    def production(self) -> bool:
+        """Jobs go through a broker to separate worker processes."""
+        return bool(self.broker_url)
 
     @property
     def resolved_home(self) -> Path:

@@ -44,11 +44,19 @@ def file_chunks(file: UploadFile) -> Iterator[bytes]:
     return iter(lambda: file.file.read(CHUNK), b"")
 
 
-def wake_worker(request: Request) -> None:
-    """Start the embedded worker on new work now rather than at its next sweep."""
-    worker = getattr(request.app.state, "worker", None)
-    if worker is not None:
-        worker.wake()
+def queue_submission(request: Request, submission_id: str) -> None:
+    """Hand a committed submission to whoever scores: the embedded worker is woken, or (in
+    production mode) a message goes to the broker."""
+    jobs = getattr(request.app.state, "jobs", None)
+    if jobs is not None:
+        jobs.submission(submission_id)
+
+
+def queue_dataset_job(request: Request, job_id: str) -> None:
+    """Hand a committed dataset job to whoever runs it, as for submissions."""
+    jobs = getattr(request.app.state, "jobs", None)
+    if jobs is not None:
+        jobs.dataset_job(job_id)
 
 
 def receive_submission(
@@ -59,7 +67,7 @@ def receive_submission(
     file: UploadFile,
     message: str,
 ) -> Submission:
-    """Store an upload in chunks, queue it and wake the embedded worker (the API's and the
+    """Store an upload in chunks, queue it and hand it to the workers (the API's and the
     pages' upload both end here)."""
     settings = request.app.state.settings
     submission = intake.accept(
@@ -71,5 +79,5 @@ def receive_submission(
         file_name=file.filename or "",
         message=message,
     )
-    wake_worker(request)
+    queue_submission(request, submission.id)
     return submission

@@ -54,6 +54,13 @@ class EmbeddedWorker:
     def wake(self) -> None:
         self._wake.set()
 
+    def submission(self, _submission_id: str) -> None:
+        """A submission was committed: look for it now rather than at the next sweep."""
+        self.wake()
+
+    def dataset_job(self, _job_id: str) -> None:
+        self.wake()
+
     def stop(self, timeout: float = 30.0) -> None:
         self._stop.set()
         self._wake.set()

@@ -26,19 +26,24 @@ from odx.platform.web.errors import error_page
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the app; the schema is brought up to date before the first request, and the
-    embedded scoring worker runs while the app does (unless ``ODX_WORKERS=0``)."""
+    embedded scoring worker runs while the app does (unless ``ODX_WORKERS=0``, or
+    ``ODX_BROKER_URL`` names a broker: production mode, where Celery workers score)."""
     settings = settings or get_settings()
     prepare_storage(settings)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         worker = None
-        if settings.workers > 0:
+        if settings.production:  # separate worker processes score; the API only sends
+            from odx.platform.jobs.broker import Broker
+
+            app.state.jobs = Broker(settings)
+        elif settings.workers > 0:
             from odx.platform.worker import EmbeddedWorker
 
             worker = EmbeddedWorker(settings)
             worker.start()
-        app.state.worker = worker
+            app.state.jobs = worker
         try:
             yield
         finally:
@@ -52,7 +57,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.settings = settings
-    app.state.worker = None
+    app.state.jobs = None  # who scores: set at start-up (embedded worker, broker or none)
     problems.install(app, html=error_page)
     app.include_router(datasets.router)
     app.include_router(dataset_jobs.router)

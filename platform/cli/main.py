@@ -36,6 +36,14 @@ for command in participant_cmd.COMMANDS:
 def serve(
     host: Annotated[str | None, typer.Option(help="Address to bind (default 127.0.0.1).")] = None,
     port: Annotated[int | None, typer.Option(help="Port (default 8000).")] = None,
+    worker: Annotated[
+        bool,
+        typer.Option(
+            "--worker/--no-worker",
+            help="Score inside this process (embedded mode); --no-worker serves the API only, "
+            "as production mode (ODX_BROKER_URL set) always does.",
+        ),
+    ] = True,
 ) -> None:
     """Start the HTTP API (OpenAPI docs at /docs) on an existing platform."""
     import uvicorn
@@ -45,11 +53,48 @@ def serve(
     from odx.platform.settings import get_settings
 
     settings = get_settings()
+    if not worker:
+        settings = settings.model_copy(update={"workers": 0})
     instance.require(settings.resolved_home)
     host, port = host or settings.host, port or settings.port
     app = create_app(settings)
     console.print(f"OpenData X on http://{host}:{port}  (API docs: http://{host}:{port}/docs)")
     uvicorn.run(app, host=host, port=port, log_level="info")
+
+
+@cli.command(name="worker")
+def worker_command(
+    queues: Annotated[
+        str,
+        typer.Option(help="Comma-separated queues to consume: predictions, tracking."),
+    ] = "predictions,tracking",
+    concurrency: Annotated[
+        int, typer.Option(min=1, max=256, help="Worker processes (default: 2).")
+    ] = 2,
+    beat: Annotated[
+        bool,
+        typer.Option(
+            "--beat/--no-beat",
+            help="Also run the periodic sweep that re-sends lost jobs (idempotent: any "
+            "number of workers may run it).",
+        ),
+    ] = True,
+    loglevel: Annotated[str, typer.Option(help="Celery's log level.")] = "INFO",
+) -> None:
+    """Start a production-mode worker (Celery) on the broker ODX_BROKER_URL names."""
+    from odx.platform import instance
+    from odx.platform.celery_worker import run_worker
+    from odx.platform.settings import get_settings
+
+    settings = get_settings()
+    if not settings.broker_url:
+        raise OdxError("no broker: set ODX_BROKER_URL (e.g. amqp://guest:guest@127.0.0.1:5672//)")
+    instance.require(settings.resolved_home)
+    names = [name.strip() for name in queues.split(",") if name.strip()]
+    try:
+        run_worker(settings, queues=names, concurrency=concurrency, beat=beat, loglevel=loglevel)
+    except ValueError as error:
+        raise OdxError(str(error)) from error
 
 
 @cli.command()

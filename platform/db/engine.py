@@ -8,10 +8,11 @@ from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.orm import Session, sessionmaker
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+MIGRATION_LOCK = 0x0D7_0001  # PostgreSQL advisory lock key held while migrating
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
@@ -51,7 +52,9 @@ _upgrade_lock = threading.Lock()
 def upgrade(url: str) -> None:
     """Apply every migration not yet applied; safe to call at each start. Once per database
     and process, and never on two threads at once: Alembic's command API keeps module-level
-    state (two organizers publishing at the same moment would otherwise break it)."""
+    state (two organizers publishing at the same moment would otherwise break it). On
+    PostgreSQL an advisory lock also keeps API and worker processes starting together from
+    migrating at once."""
     from alembic import command
 
     with _upgrade_lock:
@@ -59,6 +62,10 @@ def upgrade(url: str) -> None:
             return
         engine = get_engine(url)
         with engine.begin() as connection:
+            if connection.dialect.name == "postgresql":
+                connection.execute(
+                    text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK}
+                )
             config = alembic_config(url)
             config.attributes["connection"] = connection
             command.upgrade(config, "head")

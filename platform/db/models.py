@@ -191,6 +191,9 @@ class Submission(Base):
     track_after: Mapped[datetime | None] = mapped_column(
         UTCDateTime(), nullable=True, doc="No new attempt before then (backing off)."
     )
+    sent_at: Mapped[datetime | None] = mapped_column(
+        UTCDateTime(), nullable=True, doc="Last handed to the broker (production mode)."
+    )
 
 
 class AuditEvent(Base):
@@ -247,3 +250,6 @@ class DatasetJob(Base):
     error: Mapped[str | None] = mapped_column(String(4000), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    sent_at: Mapped[datetime | None] = mapped_column(
+        UTCDateTime(), nullable=True, doc="Last handed to the broker (production mode)."
+    )

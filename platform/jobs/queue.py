@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from odx.platform.db.models import Submission, utcnow
@@ -34,6 +34,29 @@ def claim(session: Session, submission_id: str, worker: str) -> bool:
             heartbeat_at=utcnow(),
             attempts=Submission.attempts + 1,
         )
+    )
+    session.commit()
+    return result.rowcount == 1
+
+
+def take_over(session: Session, submission_id: str, worker: str) -> bool:
+    """Claim a job left scoring by a worker that was lost: the broker delivered its message
+    again. A job that has used up its attempts (it may be what kills workers) fails instead.
+    Should the first worker still be alive, its ``finish`` no longer matches: exactly once."""
+    submission = session.get(Submission, submission_id)
+    if submission is None or submission.status != SubmissionStatus.SCORING:
+        return False
+    if submission.attempts >= MAX_ATTEMPTS:
+        finish(session, submission_id, submission.worker or "", failed_internal())
+        return False
+    result = session.execute(
+        update(Submission)
+        .where(
+            Submission.id == submission_id,
+            Submission.status == SubmissionStatus.SCORING,
+            Submission.worker == submission.worker,
+        )
+        .values(worker=worker, heartbeat_at=utcnow(), attempts=Submission.attempts + 1)
     )
     session.commit()
     return result.rowcount == 1
@@ -86,18 +109,22 @@ def rejected(problems: list[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
+def failed_internal() -> dict[str, Any]:
+    """Our own error, for good: the quota is spared."""
+    return {
+        "status": SubmissionStatus.FAILED,
+        "failure": Failure.INTERNAL,
+        "scored_at": utcnow(),
+        "problems": [INTERNAL_PROBLEM],
+    }
+
+
 def retry_or_fail(session: Session, submission_id: str, worker: str) -> SubmissionStatus:
     """After our own error: queue the job again, or fail it for good after ``MAX_ATTEMPTS``."""
     submission = session.get(Submission, submission_id)
     assert submission is not None
     if submission.attempts >= MAX_ATTEMPTS:
-        values = {
-            "status": SubmissionStatus.FAILED,
-            "failure": Failure.INTERNAL,
-            "scored_at": utcnow(),
-            "problems": [INTERNAL_PROBLEM],
-        }
-        finish(session, submission_id, worker, values)
+        finish(session, submission_id, worker, failed_internal())
         return SubmissionStatus.FAILED
     finish(session, submission_id, worker, {"status": SubmissionStatus.QUEUED, "worker": None})
     return SubmissionStatus.QUEUED
@@ -116,6 +143,33 @@ def requeue_stale(session: Session, *, timeout: timedelta) -> int:
     for submission in stale:
         retry_or_fail(session, submission.id, submission.worker or "")
     return len(stale)
+
+
+def mark_sent(session: Session, submission_ids: list[str]) -> None:
+    """The broker has these jobs' messages (production mode)."""
+    if submission_ids:
+        session.execute(
+            update(Submission).where(Submission.id.in_(submission_ids)).values(sent_at=utcnow())
+        )
+        session.commit()
+
+
+def unsent(session: Session, *, resend_after: timedelta, grace: timedelta, limit: int) -> list[str]:
+    """Queued jobs the broker may not have: never sent (it was down) or sent so long ago that
+    the message must be lost. Jobs younger than ``grace`` are left to their first send."""
+    now = utcnow()
+    return list(
+        session.scalars(
+            select(Submission.id)
+            .where(
+                Submission.status == SubmissionStatus.QUEUED,
+                Submission.created_at < now - grace,
+                or_(Submission.sent_at.is_(None), Submission.sent_at < now - resend_after),
+            )
+            .order_by(Submission.created_at)
+            .limit(limit)
+        )
+    )
 
 
 def requeue_all_scoring(session: Session) -> int:

@@ -65,11 +65,20 @@ def score_values(scores: Scores) -> dict[str, Any]:
     return values
 
 
-def run_job(settings: Settings, submission_id: str, worker: str) -> JobOutcome:
-    """Claim, validate, score and record one job; tracking is left to the caller."""
+def run_job(
+    settings: Settings, submission_id: str, worker: str, *, take_over: bool = False
+) -> JobOutcome:
+    """Claim, validate, score and record one job; tracking is left to the caller.
+
+    ``take_over``: the broker delivered this job's message again because its worker was lost,
+    so a job still marked scoring is claimed from that worker (see ``queue.take_over``).
+    """
     url = settings.resolved_database_url
     with session_scope(url) as session:
-        if not queue.claim(session, submission_id, worker):
+        claimed = queue.claim(session, submission_id, worker) or (
+            take_over and queue.take_over(session, submission_id, worker)
+        )
+        if not claimed:
             return JobOutcome("skipped")
         submission = session.get(Submission, submission_id)
         challenge = session.get(Challenge, submission.challenge_id)

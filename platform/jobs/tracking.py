@@ -12,7 +12,7 @@ import logging
 from datetime import datetime, timedelta
 
 import pandas as pd
-from sqlalchemy import or_, select, update
+from sqlalchemy import or_, select, true, update
 from sqlalchemy.orm import Session
 
 from odx.platform.db.engine import session_scope
@@ -53,14 +53,75 @@ def run_record(session: Session, submission: Submission, challenge: Challenge) -
     )
 
 
+def lease(
+    session: Session,
+    submission_id: str,
+    *,
+    seconds: float,
+    token: datetime | None = None,
+    force: bool = False,
+    now: datetime | None = None,
+) -> datetime | None:
+    """Take the right to write a submission's run for ``seconds`` (one writer at a time, even
+    across processes): a conditional UPDATE of ``track_after``, committed at once.
+
+    Without ``token`` the run must be due (never tried, or its back-off over); with one, the
+    lease must still be the one the sweep took on this writer's behalf; ``force`` takes it from
+    a writer that was lost (its message came back from the broker). Returns the new lease,
+    or None when the run exists or someone else holds it.
+    """
+    now = now or utcnow()
+    until = now + timedelta(seconds=seconds)
+    if force:
+        held = true()
+    elif token is not None:
+        held = Submission.track_after == token
+    else:
+        held = or_(Submission.track_after.is_(None), Submission.track_after <= now)
+    result = session.execute(
+        update(Submission)
+        .where(
+            Submission.id == submission_id,
+            Submission.status == SubmissionStatus.SCORED,
+            Submission.mlflow_run_id.is_(None),
+            held,
+        )
+        .values(track_after=until)
+    )
+    session.commit()
+    return until if result.rowcount == 1 else None
+
+
 def track(
-    settings: Settings, submission_id: str, evaluation: Evaluation | None = None
+    settings: Settings,
+    submission_id: str,
+    evaluation: Evaluation | None = None,
+    *,
+    token: datetime | None = None,
+    force: bool = False,
+    now: datetime | None = None,
 ) -> str | None:
-    """Write (or find) the submission's run and remember its id; None if tracking failed."""
+    """Write (or find) the submission's run and remember its id; None if tracking failed or
+    another writer holds the run's lease."""
     url = settings.resolved_database_url
     try:
         with session_scope(url) as session:
             submission = session.get(Submission, submission_id)
+            if submission is None:
+                return None
+            if submission.mlflow_run_id is not None:
+                return submission.mlflow_run_id
+            if (
+                lease(
+                    session,
+                    submission_id,
+                    seconds=settings.job_timeout_seconds,
+                    token=token,
+                    now=now,
+                )
+                is None
+            ):
+                return None
             challenge = session.get(Challenge, submission.challenge_id)
             record = run_record(session, submission, challenge)
             if evaluation is None:
@@ -83,7 +144,7 @@ def track(
             labels=labels,
         )
     except Exception:
-        delay = _back_off(settings, submission_id)
+        delay = _back_off(settings, submission_id, now=now)
         log.warning(
             "MLflow run for %s not written; next try in %s", submission_id, delay, exc_info=True
         )
@@ -97,7 +158,9 @@ def track(
     return run_id
 
 
-def _back_off(settings: Settings, submission_id: str) -> timedelta | None:
+def _back_off(
+    settings: Settings, submission_id: str, *, now: datetime | None = None
+) -> timedelta | None:
     """Count a failed attempt to write a run and set when to try again (None: not recorded,
     e.g. the database is unreachable too; the next sweep simply tries again)."""
     try:
@@ -106,10 +169,12 @@ def _back_off(settings: Settings, submission_id: str) -> timedelta | None:
             if submission is None:
                 return None
             submission.tracking_failures = (submission.tracking_failures or 0) + 1
+            first = settings.tracking_retry_seconds
             delay = min(
-                timedelta(minutes=2 ** min(submission.tracking_failures, 10)), MAX_TRACKING_DELAY
+                timedelta(seconds=first * 2 ** min(submission.tracking_failures, 10)),
+                MAX_TRACKING_DELAY,
             )
-            submission.track_after = utcnow() + delay
+            submission.track_after = (now or utcnow()) + delay
             return delay
     except Exception:
         return None
@@ -125,17 +190,26 @@ def sync_tracking(
     """Write the runs that failed earlier; returns how many now exist."""
     now = now or utcnow()
     with session_scope(settings.resolved_database_url) as session:
-        pending = list(
-            session.scalars(
-                select(Submission.id)
-                .where(
-                    Submission.status == SubmissionStatus.SCORED,
-                    Submission.mlflow_run_id.is_(None),
-                    Submission.scored_at < now - older_than,
-                    or_(Submission.track_after.is_(None), Submission.track_after <= now),
-                )
-                .order_by(Submission.scored_at)
-                .limit(limit)
+        pending = due_runs(session, older_than=older_than, limit=limit, now=now)
+    return sum(track(settings, submission_id, now=now) is not None for submission_id in pending)
+
+
+def due_runs(
+    session: Session, *, older_than: timedelta, limit: int, now: datetime | None = None
+) -> list[str]:
+    """Scored submissions whose run is missing and due: a failed write whose back-off is over,
+    or one never written for ``older_than`` (its message or its writer was lost)."""
+    now = now or utcnow()
+    return list(
+        session.scalars(
+            select(Submission.id)
+            .where(
+                Submission.status == SubmissionStatus.SCORED,
+                Submission.mlflow_run_id.is_(None),
+                or_(Submission.tracking_failures > 0, Submission.scored_at < now - older_than),
+                or_(Submission.track_after.is_(None), Submission.track_after <= now),
             )
+            .order_by(Submission.scored_at)
+            .limit(limit)
         )
-    return sum(track(settings, submission_id) is not None for submission_id in pending)
+    )

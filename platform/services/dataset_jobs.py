@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal
 
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from odx.datasets.spec import SPEC_FILENAME, load_spec, parse_spec
@@ -241,6 +241,31 @@ def next_queued(session: Session, limit: int) -> list[str]:
     query = (
         select(DatasetJob.id)
         .where(DatasetJob.status == DatasetJobStatus.QUEUED)
+        .order_by(DatasetJob.created_at)
+        .limit(limit)
+    )
+    return list(session.scalars(query))
+
+
+def mark_sent(session: Session, job_ids: list[str]) -> None:
+    """The broker has these jobs' messages (production mode)."""
+    if job_ids:
+        session.execute(
+            update(DatasetJob).where(DatasetJob.id.in_(job_ids)).values(sent_at=utcnow())
+        )
+        session.commit()
+
+
+def unsent(session: Session, *, resend_after: timedelta, grace: timedelta, limit: int) -> list[str]:
+    """Queued jobs the broker may not have (never sent, or sent long ago and lost)."""
+    now = utcnow()
+    query = (
+        select(DatasetJob.id)
+        .where(
+            DatasetJob.status == DatasetJobStatus.QUEUED,
+            DatasetJob.created_at < now - grace,
+            or_(DatasetJob.sent_at.is_(None), DatasetJob.sent_at < now - resend_after),
+        )
         .order_by(DatasetJob.created_at)
         .limit(limit)
     )

@@ -19,7 +19,7 @@ from odx.platform.db.models import DatasetJob
 from odx.platform.services import dataset_jobs as service
 from odx.platform.services import datasets as dataset_service
 from odx.platform.settings import Settings
-from odx.platform.uploads import body_chunks, declared_length
+from odx.platform.uploads import body_chunks, declared_length, queue_dataset_job
 
 router = APIRouter(prefix="/api/dataset-jobs", tags=["datasets"])
 
@@ -71,12 +71,6 @@ def _public(
     )
 
 
-def _wake(request: Request) -> None:
-    worker = getattr(request.app.state, "worker", None)
-    if worker is not None:
-        worker.wake()
-
-
 @router.post(
     "",
     response_model=JobPublic,
@@ -91,7 +85,7 @@ def queue_catalogue_job(
     session: SessionDep,
 ) -> JobPublic:
     job = service.submit_catalogue(session, settings, user, body.dataset_id, action=body.action)
-    _wake(request)
+    queue_dataset_job(request, job.id)
     return _public(request, settings, session, job)
 
 
@@ -117,7 +111,7 @@ def queue_upload_job(
     # Who and how much before a byte of the body is read.
     service.admit_upload(settings, user, declared_bytes=declared_length(request))
     job = service.submit_upload(session, settings, user, body_chunks(request), action=action)
-    _wake(request)
+    queue_dataset_job(request, job.id)
     return _public(request, settings, session, job)
 
 

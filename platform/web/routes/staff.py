@@ -29,7 +29,7 @@ from odx.platform.services.leaderboards import listings
 from odx.platform.services.users import Role
 from odx.platform.settings import Settings
 from odx.platform.states import DatasetJobStatus
-from odx.platform.uploads import declared_length, file_chunks, wake_worker
+from odx.platform.uploads import declared_length, file_chunks, queue_dataset_job
 from odx.platform.web import security
 from odx.platform.web.context import Page, PageDep, filesize
 from odx.platform.web.errors import Detail, localized
@@ -141,7 +141,7 @@ def publish(
             definition="",
             publish_error=error,
         )
-    wake_worker(request)
+    queue_dataset_job(request, job.id)
     return _queued(job.id)
 
 
@@ -192,7 +192,7 @@ async def upload_dataset(
             exc = reported(refusal)
             error = _refusal(page, request, settings, exc)
             return await run_in_threadpool(refused, error, exc.status)
-    wake_worker(request)
+    await run_in_threadpool(queue_dataset_job, request, job.id)
     return _queued(job.id)
 
 

@@ -1,0 +1,103 @@
+"""The Celery worker of production mode: the edge that turns broker messages into job calls.
+
+Each task carries one id. What a task does is the jobs' own code (``jobs.scoring``,
+``jobs.tracking``, ``services.dataset_jobs``, ``jobs.sweep``), the same the embedded threads
+run; this module only names the tasks, identifies the worker and starts Celery.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import uuid
+from datetime import datetime
+
+from celery import Celery, Task
+
+from odx.platform.db.engine import upgrade
+from odx.platform.jobs import scoring, tracking
+from odx.platform.jobs.broker import (
+    DATASET_JOB,
+    QUEUES,
+    SCORE,
+    SWEEP,
+    TRACK,
+    Broker,
+    celery_app,
+    queue_name,
+)
+from odx.platform.jobs.sweep import sweep
+from odx.platform.services import dataset_jobs
+from odx.platform.settings import Settings
+from odx.platform.states import SubmissionStatus
+
+RETRY_DELAY_SECONDS = 5.0  # before scoring again a job that failed on our side
+
+
+def worker_name() -> str:
+    """Who owns a job while this process runs it (the queue's exactly-once check)."""
+    return f"celery-{socket.gethostname()[:24]}-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+
+
+def _redelivered(task: Task) -> bool:
+    return bool((task.request.delivery_info or {}).get("redelivered"))
+
+
+def build(settings: Settings) -> Celery:
+    """The Celery app with the platform's tasks registered."""
+    app = celery_app(settings)
+    broker = Broker(settings)
+
+    @app.task(name=SCORE, bind=True)
+    def score(task: Task, submission_id: str) -> None:
+        outcome = scoring.run_job(
+            settings, submission_id, worker_name(), take_over=_redelivered(task)
+        )
+        if outcome.evaluation is not None:
+            broker.tracking(submission_id)
+        elif outcome.status == SubmissionStatus.QUEUED:
+            broker.submission(submission_id, countdown=RETRY_DELAY_SECONDS)
+
+    @app.task(name=TRACK, bind=True)
+    def track(task: Task, submission_id: str, lease: str | None = None) -> None:
+        token = datetime.fromisoformat(lease) if lease else None
+        tracking.track(settings, submission_id, token=token, force=_redelivered(task))
+
+    @app.task(name=DATASET_JOB)
+    def dataset_job(job_id: str) -> None:
+        dataset_jobs.run(settings, job_id, worker_name())
+
+    @app.task(name=SWEEP)
+    def periodic_sweep() -> None:
+        sweep(broker)
+
+    return app
+
+
+def run_worker(
+    settings: Settings, *, queues: list[str], concurrency: int, beat: bool, loglevel: str
+) -> None:
+    """Start a worker consuming ``queues`` with ``concurrency`` processes (blocks)."""
+    unknown = sorted(set(queues) - set(QUEUES))
+    if unknown:
+        raise ValueError(f"unknown queue {', '.join(unknown)}; the queues are {', '.join(QUEUES)}")
+    upgrade(settings.resolved_database_url)
+    app = build(settings)
+    argv = [
+        "worker",
+        "--queues",
+        ",".join(queue_name(settings, name) for name in queues),
+        "--concurrency",
+        str(concurrency),
+        "--pool",
+        "prefork",
+        "--loglevel",
+        loglevel,
+        "--hostname",
+        f"odx-{uuid.uuid4().hex[:8]}@%h",
+        "--without-mingle",
+        "--without-gossip",
+    ]
+    if beat:
+        argv.append("--beat")
+    app.worker_main(argv)

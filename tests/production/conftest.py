@@ -1,0 +1,53 @@
+"""The ``production`` fixture: a production-mode platform of the test's own (see harness.py)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from backends import fresh_postgres_database, server_url
+from live import create_users, open_shipped_challenge
+from odx.platform import instance
+from odx.platform.settings import Settings
+from production.harness import (
+    BROKER,
+    CHALLENGE,
+    DATASET,
+    ProductionSite,
+    delete_queues,
+    environment,
+)
+
+
+@pytest.fixture
+def production(tmp_path: Path) -> Iterator[ProductionSite]:
+    """A production-mode platform with the market challenge open; no process started yet."""
+    if not server_url():  # .ci/run sets it; a laptop without the servers runs the rest
+        pytest.skip("ODX_TEST_DATABASE_URL names no PostgreSQL server for production mode")
+    with fresh_postgres_database() as database_url:
+        settings = Settings(
+            home=tmp_path / "home",
+            database_url=database_url,
+            broker_url=BROKER,
+            queue_prefix=f"odxt-{uuid.uuid4().hex[:10]}.",
+            sweep_seconds=1.0,
+            job_timeout_seconds=30,
+            tracking_retry_seconds=0.5,
+            progress=False,
+        )
+        open_shipped_challenge(
+            settings, CHALLENGE, DATASET, daily_submissions=1000, daily_failed_submissions=1000
+        )
+        instance.mark(settings.resolved_home, database=database_url)
+        tokens = create_users(settings, {"org": "organizer", "judge": "judge"})
+        logs = tmp_path / "logs"
+        logs.mkdir()
+        site = ProductionSite(settings, environment(settings), tokens, logs)
+        try:
+            yield site
+        finally:
+            site.stop()
+            delete_queues(settings)
