@@ -13,8 +13,9 @@ import uuid
 from datetime import datetime
 
 from celery import Celery, Task
+from celery.signals import worker_process_init
 
-from odx.platform.db.engine import upgrade
+from odx.platform.db.engine import get_engine, upgrade
 from odx.platform.jobs import scoring, tracking
 from odx.platform.jobs.broker import (
     DATASET_JOB,
@@ -81,7 +82,10 @@ def run_worker(
     unknown = sorted(set(queues) - set(QUEUES))
     if unknown:
         raise ValueError(f"unknown queue {', '.join(unknown)}; the queues are {', '.join(QUEUES)}")
-    upgrade(settings.resolved_database_url)
+    url = settings.resolved_database_url
+    upgrade(url)
+    get_engine(url).dispose()  # the pool's processes are forked: none may inherit a connection
+    worker_process_init.connect(lambda **_: get_engine(url).dispose(close=False), weak=False)
     app = build(settings)
     argv = [
         "worker",

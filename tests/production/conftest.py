@@ -12,6 +12,7 @@ from backends import fresh_postgres_database, server_url
 from live import create_users, open_shipped_challenge
 from odx.platform import instance
 from odx.platform.settings import Settings
+from odx.scoring.tracking import experiment_for
 from production.harness import (
     BROKER,
     CHALLENGE,
@@ -23,8 +24,12 @@ from production.harness import (
 
 
 @pytest.fixture
-def production(tmp_path: Path) -> Iterator[ProductionSite]:
-    """A production-mode platform with the market challenge open; no process started yet."""
+def production(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[ProductionSite]:
+    """A production-mode platform with the market challenge open; no process started yet.
+    ``@pytest.mark.challenge_limits(...)`` changes the challenge's limits."""
+    marker = request.node.get_closest_marker("challenge_limits")
+    limits = {"daily_submissions": 1000, "daily_failed_submissions": 1000}
+    limits |= marker.kwargs if marker else {}
     if not server_url():  # .ci/run sets it; a laptop without the servers runs the rest
         pytest.skip("ODX_TEST_DATABASE_URL names no PostgreSQL server for production mode")
     with fresh_postgres_database() as database_url:
@@ -38,10 +43,10 @@ def production(tmp_path: Path) -> Iterator[ProductionSite]:
             tracking_retry_seconds=0.5,
             progress=False,
         )
-        open_shipped_challenge(
-            settings, CHALLENGE, DATASET, daily_submissions=1000, daily_failed_submissions=1000
-        )
+        open_shipped_challenge(settings, CHALLENGE, DATASET, **limits)
         instance.mark(settings.resolved_home, database=database_url)
+        # the store exists before the worker processes start (they would race to create it)
+        experiment_for(settings.resolved_mlflow_uri, CHALLENGE, settings.mlflow_artifact_root)
         tokens = create_users(settings, {"org": "organizer", "judge": "judge"})
         logs = tmp_path / "logs"
         logs.mkdir()

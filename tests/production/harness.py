@@ -16,16 +16,21 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import httpx
 import pandas as pd
 from kombu import Connection
+from sqlalchemy import select
 
 from live import create_users
+from odx.platform.db.engine import session_scope
+from odx.platform.db.models import Submission
 from odx.platform.jobs.broker import QUEUES, queue_name
 from odx.platform.settings import Settings
 
@@ -41,16 +46,19 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def wait_until(condition: Any, *, timeout: float, what: str, every: float = 0.2) -> Any:
-    """Poll ``condition()`` until it returns something truthy; fail with ``what`` after
-    ``timeout`` seconds."""
+def wait_until(
+    condition: Any, *, timeout: float, what: str, every: float = 0.2, show: Any = None
+) -> Any:
+    """Poll ``condition()`` until it returns something truthy; fail with ``what`` (and what
+    ``show()`` returns) after ``timeout`` seconds."""
     deadline = time.monotonic() + timeout
     while True:
         value = condition()
         if value:
             return value
         if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+            seen = f": {show()}" if show is not None else ""
+            raise AssertionError(f"timed out after {timeout} s waiting for {what}{seen}")
         time.sleep(every)
 
 
@@ -180,3 +188,158 @@ def variants(site: ProductionSite, count: int) -> list[bytes]:
         shuffled[target] = (i % 7) + shuffled.index.to_series().mod(5).to_numpy()
         files.append(shuffled.to_csv(index=False).encode())
     return files
+
+
+class TcpProxy:
+    """A TCP forwarder the test can take down and bring back on the same port: the broker
+    "unreachable" without stopping the machine's RabbitMQ, which other runs share."""
+
+    def __init__(self, target: tuple[str, int]) -> None:
+        self.target = target
+        self.port = free_port()
+        self._listener: socket.socket | None = None
+        self._open: set[socket.socket] = set()
+        self._lock = threading.Lock()
+
+    @property
+    def url(self) -> str:
+        return f"amqp://guest:guest@127.0.0.1:{self.port}//"
+
+    def up(self) -> None:
+        listener = socket.socket()
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        listener.bind(("127.0.0.1", self.port))
+        listener.listen(64)
+        self._listener = listener
+        threading.Thread(target=self._accept, args=(listener,), daemon=True).start()
+
+    def down(self) -> None:
+        """Refuse new connections and cut every open one."""
+        listener, self._listener = self._listener, None
+        if listener is not None:
+            listener.close()
+        with self._lock:
+            for sock in self._open:
+                with contextlib.suppress(OSError):
+                    sock.shutdown(socket.SHUT_RDWR)
+                sock.close()
+            self._open.clear()
+
+    def _accept(self, listener: socket.socket) -> None:
+        while True:
+            try:
+                client, _ = listener.accept()
+            except OSError:
+                return  # closed by down()
+            try:
+                upstream = socket.create_connection(self.target, timeout=5)
+            except OSError:
+                client.close()
+                continue
+            upstream.settimeout(None)
+            with self._lock:
+                self._open |= {client, upstream}
+            for a, b in ((client, upstream), (upstream, client)):
+                threading.Thread(target=self._pipe, args=(a, b), daemon=True).start()
+
+    def _pipe(self, source: socket.socket, sink: socket.socket) -> None:
+        try:
+            while data := source.recv(65536):
+                sink.sendall(data)
+        except OSError:
+            pass
+        finally:
+            for sock in (source, sink):
+                with contextlib.suppress(OSError):
+                    sock.shutdown(socket.SHUT_RDWR)
+
+
+def burst(
+    site: ProductionSite, urls: list[str], names: list[str], files: list[bytes]
+) -> tuple[list[str], list[str]]:
+    """Post ``files`` from one thread per participant, spread over the API ``urls``; returns
+    the acknowledged ids and the errors of posts that were not acknowledged."""
+    acknowledged: list[str] = []
+    errors: list[str] = []
+    lock = threading.Lock()
+
+    def post(index: int, name: str) -> None:
+        mine = files[index :: len(names)]
+        clients = [site.client(url, name) for url in urls]
+        try:
+            for n, content in enumerate(mine):
+                http = clients[n % len(clients)]
+                try:
+                    response = http.post(
+                        f"/api/challenges/{CHALLENGE}/submissions",
+                        files={"file": ("s.csv", content)},
+                    )
+                except httpx.HTTPError as error:
+                    with lock:
+                        errors.append(type(error).__name__)
+                    continue
+                with lock:
+                    if response.status_code == 202:
+                        acknowledged.append(response.json()["id"])
+                    else:
+                        errors.append(f"{response.status_code} {response.text[:200]}")
+        finally:
+            for http in clients:
+                http.close()
+
+    threads = [threading.Thread(target=post, args=(i, n)) for i, n in enumerate(names)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=300)
+    return acknowledged, errors
+
+
+class Row(NamedTuple):
+    status: str
+    attempts: int
+    run_id: str | None
+    worker: str | None
+
+
+def states(site: ProductionSite) -> dict[str, Row]:
+    """Every submission row by id."""
+    with session_scope(site.settings.resolved_database_url) as session:
+        rows = session.execute(
+            select(
+                Submission.id,
+                Submission.status,
+                Submission.attempts,
+                Submission.mlflow_run_id,
+                Submission.worker,
+            )
+        )
+        return {row.id: Row(*row[1:]) for row in rows}
+
+
+def unsettled(site: ProductionSite) -> dict[str, Row]:
+    """The rows not yet scored and tracked (for a failing test's message)."""
+    return {i: row for i, row in states(site).items() if row.status != "scored" or not row.run_id}
+
+
+def settled(site: ProductionSite, ids: list[str], *, tracked: bool) -> bool:
+    """Every id scored (and tracked, if asked); nothing left queued or scoring."""
+    rows = states(site)
+    if any(row.status in ("queued", "scoring") for row in rows.values()):
+        return False
+    return all(i in rows and rows[i].status == "scored" for i in ids) and (
+        not tracked or all(rows[i].run_id for i in ids)
+    )
+
+
+def mlflow_runs_by_submission(site: ProductionSite) -> Counter[str]:
+    """How many MLflow runs each submission has (deleted ones included)."""
+    from mlflow import MlflowClient
+    from mlflow.entities import ViewType
+
+    client = MlflowClient(tracking_uri=site.settings.resolved_mlflow_uri)
+    experiment = client.get_experiment_by_name(f"odx/{CHALLENGE}")
+    runs = client.search_runs(
+        [experiment.experiment_id], run_view_type=ViewType.ALL, max_results=50000
+    )
+    return Counter(run.data.tags.get("odx.submission_id", "") for run in runs)
