@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import subprocess
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -10,13 +11,13 @@ import pytest
 
 from backends import fresh_postgres_database, server_url
 from live import create_users, open_shipped_challenge
-from odx.platform import instance
 from odx.platform.settings import Settings
 from odx.scoring.tracking import experiment_for
 from production.harness import (
     BROKER,
     CHALLENGE,
     DATASET,
+    ODX,
     ProductionSite,
     delete_queues,
     environment,
@@ -43,14 +44,16 @@ def production(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Produ
             tracking_retry_seconds=0.5,
             progress=False,
         )
+        env = environment(settings)
+        init = subprocess.run([*ODX, "init", "--admin", "admin"], env=env, capture_output=True)
+        assert init.returncode == 0, init.stderr.decode()
         open_shipped_challenge(settings, CHALLENGE, DATASET, **limits)
-        instance.mark(settings.resolved_home, database=database_url)
         # the store exists before the worker processes start (they would race to create it)
         experiment_for(settings.resolved_mlflow_uri, CHALLENGE, settings.mlflow_artifact_root)
         tokens = create_users(settings, {"org": "organizer", "judge": "judge"})
         logs = tmp_path / "logs"
         logs.mkdir()
-        site = ProductionSite(settings, environment(settings), tokens, logs)
+        site = ProductionSite(settings, env, tokens, logs)
         try:
             yield site
         finally:
