@@ -38,7 +38,7 @@ def sweep(broker: Broker) -> SweepResult:
         jobs = dataset_jobs.unsent(session, resend_after=timeout, grace=GRACE, limit=BATCH)
         runs = tracking.due_runs(session, older_than=timeout, limit=BATCH)
         leases = [
-            (submission_id, tracking.lease(session, submission_id, seconds=timeout.seconds))
+            (submission_id, tracking.lease(session, submission_id, seconds=timeout.total_seconds()))
             for submission_id in runs
         ]
     resent = sum(broker.submission(submission_id) for submission_id in submissions)
