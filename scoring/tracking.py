@@ -70,6 +70,11 @@ def _client(tracking_uri: str) -> MlflowClient:
     return MlflowClient(tracking_uri=tracking_uri)
 
 
+def is_server(tracking_uri: str) -> bool:
+    """An MLflow tracking server (production mode), not a database or folder on this machine."""
+    return tracking_uri.startswith(("http://", "https://"))
+
+
 def _artifact_uri(artifact_root: Path, challenge_id: str) -> str:
     """The experiment's explicit file URI, so MLflow never falls back to ./mlruns in the cwd."""
     if challenge_id in {"", ".", ".."} or "/" in challenge_id or "\\" in challenge_id:
@@ -101,7 +106,11 @@ def _experiment(client: MlflowClient, challenge_id: str, artifact_root: Path) ->
     from mlflow.exceptions import MlflowException
 
     name = f"odx/{challenge_id}"
-    location = _artifact_uri(artifact_root, challenge_id)
+    # A tracking server stores artifacts where its --artifacts-destination says; a local store
+    # gets an explicit folder under our root.
+    location = (
+        None if is_server(client.tracking_uri) else _artifact_uri(artifact_root, challenge_id)
+    )
     experiment = client.get_experiment_by_name(name)
     if experiment is None:
         try:
@@ -110,7 +119,7 @@ def _experiment(client: MlflowClient, challenge_id: str, artifact_root: Path) ->
             experiment = client.get_experiment_by_name(name)  # lost a race to another writer
             if experiment is None:
                 raise
-    if experiment.artifact_location.rstrip("/") != location:
+    if location is not None and experiment.artifact_location.rstrip("/") != location:
         raise ValueError(
             f"experiment {name} stores artifacts at {experiment.artifact_location}, "
             f"not {location}; move the artifacts or fix artifact_root"

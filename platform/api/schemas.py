@@ -140,5 +140,11 @@ class UserPublic(BaseModel):
     role: str
 
 
+class MlflowAccount(BaseModel):
+    tracking_uri: str = Field(description="The MLflow server judges sign in to.")
+    username: str
+    password: str = Field(description="Shown once; asking again sets a new one.")
+
+
 class UserCreated(UserPublic):
     token: str = Field(description="The API token, shown once; only its hash is kept.")

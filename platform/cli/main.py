@@ -97,6 +97,52 @@ def worker_command(
         raise OdxError(str(error)) from error
 
 
+@cli.command(name="mlflow-server")
+def mlflow_server_command(
+    backend_store_uri: Annotated[
+        str | None,
+        typer.Option(
+            help="Runs' database, e.g. postgresql+psycopg://…/mlflow "
+            "(default: mlflow.db in the data folder)."
+        ),
+    ] = None,
+    auth_database_uri: Annotated[
+        str | None,
+        typer.Option(
+            help="Accounts' database (default: mlflow-server/auth.db in the data folder)."
+        ),
+    ] = None,
+    artifacts_destination: Annotated[
+        str | None,
+        typer.Option(
+            help="Where run artifacts are stored (default: mlartifacts in the data folder)."
+        ),
+    ] = None,
+    host: Annotated[str, typer.Option(help="Address to bind.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port.")] = 5000,
+    workers: Annotated[int, typer.Option(min=1, max=64, help="Server processes.")] = 2,
+) -> None:
+    """Start the MLflow tracking server of production mode, behind MLflow's basic-auth app.
+    Its admin account comes from MLFLOW_TRACKING_USERNAME / MLFLOW_TRACKING_PASSWORD, the
+    pair odx's workers and API write with; every other account may only read."""
+    from odx.platform import mlflow_server
+    from odx.platform.settings import get_settings
+
+    server = mlflow_server.plan(
+        get_settings(),
+        backend_store_uri=backend_store_uri,
+        auth_database_uri=auth_database_uri,
+        artifacts_destination=artifacts_destination,
+        host=host,
+        port=port,
+        workers=workers,
+    )
+    console.print(f"MLflow tracking server on http://{host}:{port} (basic-auth)")
+    sys.stdout.flush()
+    # exec, not a child: a supervisor's signals reach the server itself
+    os.execve(server.command[0], server.command, os.environ | server.environment)
+
+
 @cli.command()
 def demo(
     serve_after: Annotated[

@@ -62,3 +62,33 @@ def set_role(
         with local_session(target) as session:
             users.set_role(session, name, role, actor="cli")
     console.print(f"'{name}' is now {role}")
+
+
+@users_app.command("mlflow-access")
+def mlflow_access(
+    name: Annotated[str, typer.Argument(help="Login name of a judge (or other staff).")],
+    local: LocalOpt = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Give a judge a read-only account on the MLflow tracking server and print its password
+    (shown once; running this again sets a new one). Participants never get one."""
+    target = choose(local=local)
+    if isinstance(target, Remote):
+        access = client().json("POST", f"/api/users/{name}/mlflow-access")
+    else:
+        from odx.platform.cli.common import local_settings
+        from odx.platform.services import mlflow_access as service
+
+        with local_session(target) as session:
+            granted = service.grant(session, local_settings(target), name, actor="cli")
+        access = {
+            "tracking_uri": granted.tracking_uri,
+            "username": granted.username,
+            "password": granted.password,
+        }
+    if as_json:
+        print_json(access)
+        return
+    console.print(f"MLflow at {access['tracking_uri']}: user '{access['username']}' may read.")
+    console.print("Password (shown once, keep it safe):")
+    console.print(access["password"], highlight=False, soft_wrap=True)

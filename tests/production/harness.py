@@ -38,6 +38,11 @@ BROKER = os.environ.get("ODX_TEST_BROKER_URL", "amqp://guest:guest@127.0.0.1:567
 CHALLENGE = "market-store-count-2026"
 DATASET = "market-store-count"
 ODX = [sys.executable, "-c", "from odx.platform.cli.main import app; app()"]
+# The MLflow server's admin account, which odx's processes write with (MLflow's own variables).
+MLFLOW_ADMIN = {
+    "MLFLOW_TRACKING_USERNAME": "odx-writer",
+    "MLFLOW_TRACKING_PASSWORD": "writer-" + os.urandom(9).hex(),
+}
 
 
 def free_port() -> int:
@@ -85,6 +90,7 @@ class ProductionSite:
     tokens: dict[str, str]
     logs: Path
     processes: list[Process] = field(default_factory=list)
+    mlflow_args: list[str] = field(default_factory=list)
 
     def start(self, name: str, *args: str, env: dict[str, str] | None = None) -> Process:
         log = self.logs / f"{name}-{len(self.processes)}.log"
@@ -115,6 +121,22 @@ class ProductionSite:
 
         wait_until(answers, timeout=60, what="the API to answer")
         return url
+
+    def mlflow_server(self) -> Process:
+        """Start ``odx mlflow-server`` (basic-auth, PostgreSQL stores) and wait for /health."""
+        process = self.start("mlflow", "mlflow-server", *self.mlflow_args)
+        health = f"{self.settings.resolved_mlflow_uri}/health"
+
+        def healthy() -> bool:
+            if process.popen.poll() is not None:
+                raise AssertionError(f"odx mlflow-server exited:\n{process.tail()}")
+            try:
+                return httpx.get(health, timeout=1).status_code == 200
+            except httpx.HTTPError:
+                return False
+
+        wait_until(healthy, timeout=120, what="the MLflow server to answer")
+        return process
 
     def worker(
         self, *, queues: str = "predictions,tracking", concurrency: int = 2, beat: bool = True

@@ -1,6 +1,6 @@
 """Faults against the real servers: killed workers, an unreachable broker, a killed API
-process. Whatever happens, every acknowledged submission ends scored exactly once, nothing is
-left queued or scoring, and each has exactly one MLflow run."""
+process, the MLflow server down. Whatever happens, every acknowledged submission ends scored
+exactly once, nothing is left queued or scoring, and each has exactly one MLflow run."""
 
 from __future__ import annotations
 
@@ -8,6 +8,10 @@ import threading
 import time
 from pathlib import Path
 
+from sqlalchemy import select
+
+from odx.platform.db.engine import session_scope
+from odx.platform.db.models import Submission
 from production.harness import (
     ProductionSite,
     TcpProxy,
@@ -142,3 +146,57 @@ def test_api_process_killed_mid_burst(production: ProductionSite) -> None:
     assert_exactly_once(production, ids)
     # rows committed by the killed process without an answer are scored too: nothing hangs
     assert all(row.status == "scored" for row in states(production).values())
+
+
+def test_mlflow_server_down_during_scoring(production: ProductionSite) -> None:
+    """Scoring never waits for MLflow: files are scored while the server is down, and once it
+    is back every run is written from the committed scores, none twice."""
+    url = production.api()
+    participants(production, url, ["kim", "lee"])
+    production.worker()
+    (server,) = [p for p in production.processes if p.name == "mlflow"]
+    files = variants(production, 13)
+    with production.client(url, "kim") as http:
+        first = submit(http, files[0])
+        wait_until(lambda: settled(production, [first], tracked=True), timeout=90, what="one")
+    server.kill()  # kill -9: the server and its uvicorn workers
+    ids, errors = burst(production, [url], ["kim", "lee"], files[1:])
+    assert errors == [] and len(ids) == 12
+    wait_until(
+        lambda: settled(production, ids, tracked=False),
+        timeout=120,
+        what="scores while MLflow is down",
+        show=lambda: unsettled(production),
+    )
+    down = states(production)
+    assert all(down[i].attempts == 1 and down[i].run_id is None for i in ids), down
+    time.sleep(3)  # a few tracking retries fail and back off meanwhile
+    production.mlflow_server()
+    wait_until(
+        lambda: settled(production, ids, tracked=True),
+        timeout=180,
+        what="every run after MLflow came back",
+        show=lambda: unsettled(production),
+    )
+    assert_exactly_once(production, [first, *ids])
+    assert committed_scores(production, ids) == tracked_scores(production, ids)
+
+
+def committed_scores(site: ProductionSite, ids: list[str]) -> dict[str, float | None]:
+    with session_scope(site.settings.resolved_database_url) as session:
+        rows = session.execute(
+            select(Submission.id, Submission.public_score).where(Submission.id.in_(ids))
+        )
+        return {submission_id: score for submission_id, score in rows}
+
+
+def tracked_scores(site: ProductionSite, ids: list[str]) -> dict[str, float | None]:
+    from mlflow import MlflowClient
+
+    client = MlflowClient(tracking_uri=site.settings.resolved_mlflow_uri)
+    scores: dict[str, float | None] = {}
+    for submission_id, run_id in ((i, states(site)[i].run_id) for i in ids):
+        metrics = client.get_run(run_id).data.metrics
+        (public,) = [v for k, v in metrics.items() if k.startswith("public_") and "_ci_" not in k]
+        scores[submission_id] = public
+    return scores

@@ -6,9 +6,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path
 
-from odx.platform.api.deps import CurrentUser, SessionDep
-from odx.platform.api.schemas import RoleChange, UserCreate, UserCreated, UserPublic
-from odx.platform.services import users
+from odx.platform.api.deps import CurrentUser, SessionDep, SettingsDep
+from odx.platform.api.schemas import MlflowAccount, RoleChange, UserCreate, UserCreated, UserPublic
+from odx.platform.services import mlflow_access, users
 
 router = APIRouter(prefix="/api/users", tags=["users"])
 
@@ -36,3 +36,17 @@ def set_role(
 ) -> UserPublic:
     changed = users.set_role_as(session, user, name, body.role)
     return UserPublic(name=changed.name, role=changed.role)
+
+
+@router.post(
+    "/{name}/mlflow-access",
+    response_model=MlflowAccount,
+    summary="Give a judge (or other staff) a read-only MLflow account; returns its password once",
+)
+def grant_mlflow_access(
+    name: UserName, user: CurrentUser, session: SessionDep, settings: SettingsDep
+) -> MlflowAccount:
+    access = mlflow_access.grant_as(session, settings, user, name)
+    return MlflowAccount(
+        tracking_uri=access.tracking_uri, username=access.username, password=access.password
+    )
