@@ -1,21 +1,20 @@
-"""Deadline rush: 500 submissions from 20 concurrent clients, then the queue drains.
+"""Deadline rush: 1,000 submissions from 20 concurrent clients, then the queue drains, then
+MLflow catches up; in embedded mode, production mode, or both side by side.
 
-Run: ``python benchmarks/bench_deadline_rush.py [--clients C] [--submissions N] [--rows R]
-[--post-seconds S] [--drain-seconds D] [--workers W]``. The real server (uvicorn in a thread,
-SQLite, embedded scoring worker) serves a synthetic SME challenge whose test set has
-``--rows`` rows (2,000 by default: small files, so the run measures the platform, not the
-scorer). ``--clients`` threads, each with its own ``httpx.Client`` and its own user and
-team (one team per client, so team quotas and the per-team intake lock do not serialise
-them), post ``--submissions`` valid CSVs in all, as fast as they are acknowledged, and stop
-at ``--post-seconds`` whatever is left. Then the organizer polls the staff listing every
-0.5 s until nothing is queued or scoring, for at most ``--drain-seconds``.
+Run: ``python benchmarks/bench_deadline_rush.py [--mode embedded|production|both]
+[--clients C] [--submissions N] [--rows R] [--post-seconds S] [--drain-seconds D]
+[--catch-up-seconds M] [--workers W]``. Embedded: the real server (uvicorn in a thread, SQLite,
+W scoring threads, MLflow's SQLite store; ``platform_fixture.py``). Production: PostgreSQL,
+RabbitMQ, 2 ``odx serve --no-worker`` processes, W ``odx worker --concurrency 1`` processes
+and ``odx mlflow-server`` (``production_fixture.py``). Both serve a synthetic SME challenge
+whose test set has ``--rows`` rows. Each client (its own user and team) posts its share as
+fast as it is acknowledged; the organizer then polls the staff listing until nothing is
+queued or scoring; then the database is polled until every scored row has its MLflow run.
 
-Printed: how many posts were acknowledged (202; every one should be), scored and failed;
-lost = acknowledged − rows in ``GET /api/challenges/{id}/submissions`` (must be 0) and any
-acknowledged id absent from that listing; duplicates, checked in the database: every
-submission row must have ``attempts == 1`` and status ``scored`` (scored exactly once); the
-posting time (with acknowledgement latency) and the time from the last acknowledgement
-until the queue is empty. Nothing is asserted: the numbers are for people to read.
+Printed per mode: acknowledged, scored, failed, lost (acknowledged but not listed; must be
+0), rows not scored exactly once (attempts != 1; must be 0), posting and drain times, MLflow
+runs written at the drain and the catch-up time after it; then production / embedded ratios.
+Nothing is asserted: the numbers are for people to read.
 """
 
 from __future__ import annotations
@@ -32,6 +31,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from platform_fixture import ORGANIZER, Platform, percentile, start_platform
+from production_fixture import start_production
 from sqlalchemy import func, select
 
 from odx.platform.db.engine import session_scope
@@ -84,23 +84,55 @@ def post_all(
                 log.refused[f"HTTP {response.status_code}: {response.text[:120]}"] += 1
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--clients", type=int, default=20)
-    parser.add_argument("--submissions", type=int, default=500)
-    parser.add_argument("--rows", type=int, default=2000, help="test rows per submission")
-    parser.add_argument("--post-seconds", type=float, default=60.0)
-    parser.add_argument("--drain-seconds", type=float, default=300.0)
-    parser.add_argument("--workers", type=int, default=2, help="embedded scoring threads")
-    args = parser.parse_args()
+@dataclass
+class Rush:
+    """The figures of one rush, for printing side by side."""
 
+    mode: str
+    setup: float
+    posted: int
+    acknowledged: list[str]
+    refused: Counter[str]
+    latencies: list[float]
+    post_time: float
+    drain_time: float
+    drained: bool
+    statuses: Counter[str]
+    listed: set[str]
+    rows_in_db: int
+    attempts: dict[int, int]
+    not_once: int
+    tracked_at_drain: int
+    catch_up: float | None  # seconds from the drain until every scored row had its run
+    tracked_at_end: int
+    file_bytes: int
+
+
+def tracked_count(platform: Platform) -> tuple[int, int]:
+    """(scored rows, scored rows with their MLflow run)."""
+    with session_scope(platform.settings.resolved_database_url) as session:
+        mine = Submission.challenge_id == platform.challenge_id
+        scored = mine & (Submission.status == "scored")
+        return (
+            session.scalar(select(func.count()).where(scored)) or 0,
+            session.scalar(
+                select(func.count()).where(scored, Submission.mlflow_run_id.is_not(None))
+            )
+            or 0,
+        )
+
+
+def rush(mode: str, args: argparse.Namespace) -> Rush:
     with tempfile.TemporaryDirectory(prefix="odx-bench-") as tmp:
         started = time.perf_counter()
-        platform = start_platform(Path(tmp), workers=args.workers, rows=args.rows)
+        if mode == "production":
+            platform = start_production(Path(tmp), rows=args.rows, apis=2, workers=args.workers)
+        else:
+            platform = start_platform(Path(tmp), workers=args.workers, rows=args.rows)
         names = [f"rush{i:02d}" for i in range(args.clients)]
-        platform.add_participants(names)
-        setup = time.perf_counter() - started
         try:
+            platform.add_participants(names)
+            setup = time.perf_counter() - started
             manifest = platform.published.manifest
             id_column, target = manifest["id_column"], manifest["target_column"]
             ids = pd.read_csv(platform.public_dir / "test.csv", usecols=[id_column], dtype=str)
@@ -132,22 +164,29 @@ def main() -> None:
                         break
                     time.sleep(DRAIN_POLL)
             drain_time = time.perf_counter() - drain_start
+            _, tracked_at_drain = tracked_count(platform)
+
+            catch_up_start = time.perf_counter()
+            catch_up = None
+            while time.perf_counter() - catch_up_start < args.catch_up_seconds:
+                scored, tracked = tracked_count(platform)
+                if tracked >= scored:
+                    catch_up = time.perf_counter() - catch_up_start
+                    break
+                time.sleep(DRAIN_POLL)
+            _, tracked_at_end = tracked_count(platform)
 
             with session_scope(platform.settings.resolved_database_url) as session:
                 mine = Submission.challenge_id == platform.challenge_id
                 rows_in_db = session.scalar(select(func.count()).where(mine)) or 0
-                attempts = dict(
-                    session.execute(
+                attempts = {
+                    count: rows
+                    for count, rows in session.execute(
                         select(Submission.attempts, func.count())
                         .where(mine)
                         .group_by(Submission.attempts)
                     )
-                    .tuples()
-                    .all()
-                )
-                tracked = session.scalar(
-                    select(func.count()).where(mine, Submission.mlflow_run_id.is_not(None))
-                )
+                }
                 not_once = session.scalar(
                     select(func.count()).where(
                         mine, (Submission.attempts != 1) | (Submission.status != "scored")
@@ -156,47 +195,114 @@ def main() -> None:
         finally:
             platform.stop()
 
-    posted = sum(log.posted for log in logs)
-    acknowledged = [sid for log in logs for sid in log.acknowledged]
-    refused = sum((log.refused for log in logs), Counter())
-    latencies = [t for log in logs for t in log.latencies]
-    statuses = Counter(s["status"] for s in listing)
-    listed = {s["id"] for s in listing}
-    absent = [sid for sid in acknowledged if sid not in listed]
+    return Rush(
+        mode=mode,
+        setup=setup,
+        posted=sum(log.posted for log in logs),
+        acknowledged=[sid for log in logs for sid in log.acknowledged],
+        refused=sum((log.refused for log in logs), Counter()),
+        latencies=[t for log in logs for t in log.latencies],
+        post_time=post_time,
+        drain_time=drain_time,
+        drained=drained,
+        statuses=Counter(s["status"] for s in listing),
+        listed={s["id"] for s in listing},
+        rows_in_db=rows_in_db,
+        attempts=attempts,
+        not_once=not_once or 0,
+        tracked_at_drain=tracked_at_drain,
+        catch_up=catch_up,
+        tracked_at_end=tracked_at_end,
+        file_bytes=len(files[0]),
+    )
+
+
+def report(run: Rush, args: argparse.Namespace) -> None:
+    engines = (
+        f"PostgreSQL, RabbitMQ, 2 API processes, {args.workers} worker processes, MLflow server"
+        if run.mode == "production"
+        else f"SQLite, one server process with {args.workers} scoring threads, MLflow SQLite store"
+    )
+    absent = [sid for sid in run.acknowledged if sid not in run.listed]
+    latencies = run.latencies or [float("nan")]
+    print(f"{run.mode} mode: {engines} (set-up {run.setup:.1f} s)")
     print(
-        f"deadline rush: {args.clients} clients, {args.submissions} submissions of "
-        f"{args.rows:,} rows ({len(files[0]) / 1e3:.0f} kB), {args.workers} scoring threads, "
-        f"SQLite (set-up incl. publish and {args.clients} users/teams {setup:.1f} s)"
+        f"  posted {run.posted}, acknowledged (202) {len(run.acknowledged)}, refused or errors "
+        f"{sum(run.refused.values())}" + (f": {dict(run.refused)}" if run.refused else "")
     )
     print(
-        f"  posted {posted}, acknowledged (202) {len(acknowledged)}, refused or errors "
-        f"{sum(refused.values())}" + (f": {dict(refused)}" if refused else "")
-    )
-    print(
-        f"  posting time {post_time:.2f} s ({len(acknowledged) / post_time:.1f} acknowledged/s; "
-        f"limit {args.post_seconds:.0f} s); acknowledgement latency median "
+        f"  posting time {run.post_time:.2f} s "
+        f"({len(run.acknowledged) / run.post_time:.1f} acknowledged/s; limit "
+        f"{args.post_seconds:.0f} s); acknowledgement latency median "
         f"{statistics.median(latencies) * 1000:.0f} ms, "
         f"p95 {percentile(latencies, 0.95) * 1000:.0f} ms, max {max(latencies) * 1000:.0f} ms"
     )
     print(
-        f"  time to drain after the last post: {drain_time:.2f} s"
-        + ("" if drained else f" (NOT drained within {args.drain_seconds:.0f} s)")
-        + f"; posting start to empty queue {post_time + drain_time:.2f} s"
+        f"  time to drain after the last post: {run.drain_time:.2f} s"
+        + ("" if run.drained else f" (NOT drained within {args.drain_seconds:.0f} s)")
+        + f"; posting start to empty queue {run.post_time + run.drain_time:.2f} s"
+    )
+    catch_up = (
+        f"{run.catch_up:.1f} s"
+        if run.catch_up is not None
+        else f"NOT within {args.catch_up_seconds:.0f} s ({run.tracked_at_end} written)"
     )
     print(
-        f"  scored {statuses.get('scored', 0)}, failed {statuses.get('failed', 0)}, still queued "
-        f"{statuses.get('queued', 0)}, scoring {statuses.get('scoring', 0)}; MLflow runs "
-        f"recorded by then {tracked}"
+        f"  scored {run.statuses.get('scored', 0)}, failed {run.statuses.get('failed', 0)}, "
+        f"still queued {run.statuses.get('queued', 0)}, scoring {run.statuses.get('scoring', 0)}; "
+        f"MLflow runs written at the drain {run.tracked_at_drain}; every run written "
+        f"{catch_up} after the drain"
     )
     print(
-        f"  lost (posted - rows in the API listing): {posted - len(listing)}; acknowledged - "
-        f"listed: {len(acknowledged) - len(listing)}; acknowledged ids missing from the listing: "
-        f"{len(absent)}; rows in the database: {rows_in_db}"
+        f"  lost (posted - rows in the API listing): {run.posted - len(run.listed)}; "
+        f"acknowledged ids missing from the listing: {len(absent)}; rows in the database: "
+        f"{run.rows_in_db}"
     )
     print(
         f"  duplicates: rows not scored exactly once (attempts != 1 or status != scored): "
-        f"{not_once}; rows per attempt count: {dict(sorted(attempts.items()))}"
+        f"{run.not_once}; rows per attempt count: {dict(sorted(run.attempts.items()))}"
     )
+
+
+def rate(run: Rush) -> float:
+    return len(run.acknowledged) / run.post_time
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--mode", choices=("embedded", "production", "both"), default="both")
+    parser.add_argument("--clients", type=int, default=20)
+    parser.add_argument("--submissions", type=int, default=1000)
+    parser.add_argument("--rows", type=int, default=2000, help="test rows per submission")
+    parser.add_argument("--post-seconds", type=float, default=120.0)
+    parser.add_argument("--drain-seconds", type=float, default=600.0)
+    parser.add_argument("--catch-up-seconds", type=float, default=900.0)
+    parser.add_argument(
+        "--workers", type=int, default=2, help="scoring threads (embedded), worker processes"
+    )
+    args = parser.parse_args()
+    modes = ("embedded", "production") if args.mode == "both" else (args.mode,)
+    runs = [rush(mode, args) for mode in modes]
+    print(
+        f"deadline rush: {args.clients} clients (one team each), {args.submissions} submissions "
+        f"of {args.rows:,} rows ({runs[0].file_bytes / 1e3:.0f} kB)"
+    )
+    for run in runs:
+        report(run, args)
+    if len(runs) == 2:
+        embedded, production = runs
+        embedded_total = embedded.post_time + embedded.drain_time
+        production_total = production.post_time + production.drain_time
+        print(
+            f"production / embedded: posting start to empty queue "
+            f"{production_total / embedded_total:.2f}x; acknowledgements per second "
+            f"{rate(production) / rate(embedded):.2f}x"
+            + (
+                f"; MLflow catch-up after the drain {production.catch_up / embedded.catch_up:.2f}x"
+                if production.catch_up and embedded.catch_up
+                else ""
+            )
+        )
 
 
 if __name__ == "__main__":
