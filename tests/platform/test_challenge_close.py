@@ -14,12 +14,16 @@ from live import create_users, open_shipped_challenge, serving, wait_done
 from odx.platform.settings import Settings
 
 CHALLENGE = "market-store-count-2026"
+pytestmark = pytest.mark.both_backends
 
 
 @pytest.fixture(scope="module")
-def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+def platform(
+    tmp_path_factory: pytest.TempPathFactory, database_url: str | None
+) -> Iterator[dict[str, Any]]:
     """An open challenge where team 'kim-lab' leads with a scored submission."""
-    settings = Settings(home=tmp_path_factory.mktemp("close") / "home", progress=False)
+    home = tmp_path_factory.mktemp("close") / "home"
+    settings = Settings(home=home, database_url=database_url, progress=False)
     open_shipped_challenge(settings, CHALLENGE, "market-store-count")
     tokens = create_users(settings, {"org": "organizer", "kim": "participant"})
     (folder,) = (settings.hidden_root / "market-store-count").iterdir()

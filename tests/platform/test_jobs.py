@@ -1,4 +1,5 @@
-"""Scoring jobs on a real SQLite catalogue: claimed once, recorded once, never stuck."""
+"""Scoring jobs on a real catalogue (SQLite, or PostgreSQL with ``ODX_TEST_BACKEND``): claimed
+once, recorded once, never stuck."""
 
 from __future__ import annotations
 
@@ -23,11 +24,13 @@ from odx.platform.settings import Settings
 from odx.platform.worker import EmbeddedWorker
 from odx.submissions.storage import ObjectStore
 
+pytestmark = pytest.mark.both_backends
+
 
 @pytest.fixture(scope="module")
-def world(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+def world(tmp_path_factory: pytest.TempPathFactory, database_url: str | None) -> dict[str, Any]:
     root = tmp_path_factory.mktemp("jobs")
-    settings = Settings(home=root / "home", progress=False, workers=1)
+    settings = Settings(home=root / "home", database_url=database_url, progress=False, workers=1)
     dataset_service.publish(settings, "market-store-count")
     definition = yaml.safe_load(
         (SHIPPED_CHALLENGES / "market-store-count-2026.yaml").read_text("utf-8")

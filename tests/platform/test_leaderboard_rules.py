@@ -22,11 +22,13 @@ from odx.platform.services.users import PermissionDeniedError, Role
 from odx.platform.settings import Settings
 
 NOW = datetime.now(UTC)
+pytestmark = pytest.mark.both_backends
 
 
 @pytest.fixture(scope="module")
-def home(tmp_path_factory: pytest.TempPathFactory) -> Settings:
-    settings = Settings(home=tmp_path_factory.mktemp("rules") / "home", progress=False)
+def home(tmp_path_factory: pytest.TempPathFactory, database_url: str | None) -> Settings:
+    root = tmp_path_factory.mktemp("rules")
+    settings = Settings(home=root / "home", database_url=database_url, progress=False)
     dataset_service.publish(settings, "market-store-count")
     return settings
 

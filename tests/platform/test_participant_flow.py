@@ -1,5 +1,6 @@
-"""The participant's and the organizer's flow end to end: real server, real SQLite file, real
-worker threads, real HTTP — from team creation to the private reveal."""
+"""The participant's and the organizer's flow end to end: real server, real catalogue database
+(SQLite, or PostgreSQL with ``ODX_TEST_BACKEND``), real worker threads, real HTTP — from team
+creation to the private reveal."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import subprocess
 import sys
 import zipfile
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -21,13 +23,16 @@ from live import create_users, open_shipped_challenge, serving, wait_done
 from odx.platform.settings import Settings
 
 CHALLENGE = "market-store-count-2026"
+pytestmark = pytest.mark.both_backends
 
 
 @pytest.fixture(scope="module")
-def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+def platform(
+    tmp_path_factory: pytest.TempPathFactory, database_url: str | None
+) -> Iterator[dict[str, Any]]:
     """A running server with the market dataset published and its challenge open today."""
     root = tmp_path_factory.mktemp("flow")
-    settings = Settings(home=root / "home", progress=False, workers=2)
+    settings = Settings(home=root / "home", database_url=database_url, progress=False, workers=2)
     open_shipped_challenge(
         settings,
         CHALLENGE,
@@ -240,6 +245,26 @@ def test_daily_quota_counts_only_valid_files(platform: dict[str, Any]) -> None:
     # two invalid files (under the cap of 3) spared the daily quota of 4 valid ones
     assert statuses == [202, 202, 202, 202, 202, 202, 429]
     assert refusal.status_code == 429 and "quota resets at" in refusal.json()["detail"]
+
+
+def test_daily_quota_holds_under_concurrent_uploads(platform: dict[str, Any]) -> None:
+    """Twelve valid files posted at once by one team: exactly its daily quota of 4 is accepted
+    (the check and the insert are one step under the team's lock and row lock)."""
+    (token,) = create_users(platform["settings"], {"rush-yoon": "participant"}).values()
+    frame = sample(platform)
+    files = []
+    for index in range(12):
+        frame["store_count"] = 60.0 + index
+        files.append(frame.to_csv(index=False).encode())
+    headers = {"Authorization": f"Bearer {token}"}
+    with httpx.Client(base_url=platform["url"], headers=headers, timeout=60) as http:
+        team = http.post(f"/api/challenges/{CHALLENGE}/teams", json={"name": "rush-yoon"})
+        assert team.status_code == 201
+        with ThreadPoolExecutor(max_workers=12) as pool:
+            codes = list(pool.map(lambda content: upload(http, content).status_code, files))
+        mine = http.get(f"/api/challenges/{CHALLENGE}/submissions").json()
+    assert sorted(codes) == [202] * 4 + [429] * 8
+    assert len(mine) == 4
 
 
 def odx(platform: dict[str, Any], who: str, *args: str, cwd: Path) -> subprocess.CompletedProcess:
