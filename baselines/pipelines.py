@@ -147,6 +147,12 @@ BASELINES: dict[str, Baseline] = {
             "probability",
             "gradient boosting with native categorical features",
         ),
+        Baseline(
+            "sme-growth-risk-model",
+            sme_growth_risk,
+            "probability",
+            "gradient boosting with native categorical features, submitted as an MLflow model",
+        ),
     )
 }
 

@@ -34,12 +34,14 @@ from odx.datasets.release import (
     QUALITY_HTML,
     QUALITY_JSON,
     SAMPLE_SUBMISSION,
-    TABLES,
     TEST,
+    TEST_SAMPLE,
     TRAIN,
     USAGE_COLUMN,
     ReleaseManifest,
+    TestFeatures,
     Usage,
+    table_places,
 )
 from odx.datasets.spec import LoadedSpec, TaskType, placeholders
 from odx.datasets.split import Split, split_rows
@@ -141,7 +143,8 @@ def _sample_value(train_target: pd.Series, task: TaskType) -> Any:
 
 
 def release_frames(candidate: Candidate) -> dict[str, pd.DataFrame]:
-    """The four tables of a release, in a stable row order (sorted by id)."""
+    """The tables of a release, in a stable row order (sorted by id): train, test, sample
+    submission and labels, plus the test sample when the test features are hidden."""
     spec = candidate.loaded.spec
     frame = candidate.prepared.frame
     id_col, target = spec.id_column.column, spec.target.column
@@ -167,10 +170,15 @@ def release_frames(candidate: Candidate) -> dict[str, pd.DataFrame]:
         SAMPLE_SUBMISSION: sample,
         LABELS: labels,
     }
-    return {
+    frames = {
         name: t.sort_values(id_col, kind="stable").reset_index(drop=True)
         for name, t in tables.items()
     }
+    if spec.release.test_features == TestFeatures.HIDDEN:
+        count = min(spec.release.test_sample_rows, len(frames[TEST]))
+        chosen = frames[TEST].sample(n=count, random_state=spec.split.seed).index.sort_values()
+        frames[TEST_SAMPLE] = frames[TEST].loc[chosen].reset_index(drop=True)
+    return frames
 
 
 def _write_csv(frame: pd.DataFrame, path: Path) -> None:
@@ -196,17 +204,20 @@ def write_release(
     say = step or (lambda _name: None)
     loaded, spec = candidate.loaded, candidate.loaded.spec
     tables = release_frames(candidate)
+    hidden = spec.release.test_features == TestFeatures.HIDDEN
+    published, kept = table_places(TestFeatures(spec.release.test_features))
     files: dict[str, dict[str, Any]] = {}
-    for name in TABLES:
+    for name in published:
         say(f"write {name}")
         _write_csv(tables[name], public_dir / name)
         files[name] = _file_entry(public_dir / name, len(tables[name]))
-    _write_csv(tables[LABELS], hidden_dir / LABELS)
+    for table, file_name in kept.items():
+        _write_csv(tables[table], hidden_dir / file_name)
 
     say("write data card and quality report")
     redacted = public_report(report.to_dict(), target=spec.target.column)
     write_report(redacted, public_dir / QUALITY_JSON, public_dir / QUALITY_HTML)
-    sizes = {name: len(tables[name]) for name in (TRAIN, TEST)}
+    sizes = {name: len(table) for name, table in tables.items()}
     public_rows = int(candidate.split.public.sum())
     card = render_card(loaded, candidate.prepared, report, sizes=sizes, public_rows=public_rows)
     (public_dir / DATA_CARD).write_text(card, encoding="utf-8")
@@ -237,6 +248,8 @@ def write_release(
         },
         "files": files,
     }
+    if hidden:  # absent otherwise, so releases of public test features keep their bytes
+        manifest["test_features"] = TestFeatures.HIDDEN.value
     ReleaseManifest.model_validate(manifest)  # the contract every reader relies on
     text = json.dumps(manifest, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
     (public_dir / MANIFEST).write_text(text, encoding="utf-8")

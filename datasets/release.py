@@ -21,10 +21,32 @@ DATA_CARD = "DATACARD.md"
 QUALITY_JSON = "quality_report.json"
 QUALITY_HTML = "quality_report.html"
 MANIFEST = "manifest.json"
-LABELS = "labels.csv"  # the hidden folder's only file
-TABLES = (TRAIN, TEST, SAMPLE_SUBMISSION)
-PUBLIC_FILES = (TRAIN, TEST, SAMPLE_SUBMISSION, DATA_CARD, QUALITY_JSON, QUALITY_HTML, MANIFEST)
+TEST_SAMPLE = "test_sample.csv"  # with hidden test features: a few test rows for local checks
+LABELS = "labels.csv"  # hidden
+TEST_FEATURES = "test_features.csv"  # hidden, when the release hides its test features
+REPORTS = (DATA_CARD, QUALITY_JSON, QUALITY_HTML, MANIFEST)
+PUBLIC_FILES = (TRAIN, TEST, TEST_SAMPLE, SAMPLE_SUBMISSION, *REPORTS)  # any release may serve
 USAGE_COLUMN = "Usage"  # the labels' column that says which board a test row counts for
+
+
+class TestFeatures(StrEnum):
+    """Where a release keeps the test features: published (participants upload predictions)
+    or hidden beside the labels (models are run on them; only a sample is published)."""
+
+    PUBLIC = "public"
+    HIDDEN = "hidden"
+
+
+def table_places(test_features: TestFeatures) -> tuple[tuple[str, ...], dict[str, str]]:
+    """The tables a release publishes, and those it keeps hidden (table -> hidden file name)."""
+    if test_features == TestFeatures.HIDDEN:
+        return (TRAIN, TEST_SAMPLE, SAMPLE_SUBMISSION), {LABELS: LABELS, TEST: TEST_FEATURES}
+    return (TRAIN, TEST, SAMPLE_SUBMISSION), {LABELS: LABELS}
+
+
+def public_files(test_features: TestFeatures) -> tuple[str, ...]:
+    """Every file in a release's public folder."""
+    return (*table_places(test_features)[0], *REPORTS)
 
 
 class Usage(StrEnum):
@@ -77,10 +99,15 @@ class ReleaseManifest(BaseModel):
     split: SplitSummary
     quality: QualitySummary
     files: dict[str, FileEntry]
+    test_features: TestFeatures = TestFeatures.PUBLIC  # written only when hidden
 
     @classmethod
     def read(cls, public_dir: Path) -> ReleaseManifest:
         return cls.model_validate(json.loads((public_dir / MANIFEST).read_text(encoding="utf-8")))
+
+    @property
+    def hides_test_features(self) -> bool:
+        return self.test_features == TestFeatures.HIDDEN
 
     def rows(self, name: str) -> int:
         """Row count of one of the release's tables."""

@@ -9,6 +9,7 @@ Loading a spec never touches the raw data; :func:`load_spec` turns every mistake
 from __future__ import annotations
 
 import hashlib
+import re
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -183,6 +184,14 @@ class RawFile(_Strict):
         "says so.",
         examples=["4106bb036330cf84196b6a220e2e487c1cbad2b3155d1fbe070bb1c44f18f4bc"],
     )
+
+    @field_validator("path")
+    @classmethod
+    def _inside_the_folder(cls, path: str) -> str:
+        parts = Path(path).parts
+        if Path(path).is_absolute() or ".." in parts or re.match(r"^[A-Za-z]:", path):
+            raise ValueError(f"'{path}' leaves the dataset folder; give a path inside it")
+        return path
 
     @model_validator(mode="after")
     def _options_fit_format(self) -> RawFile:
@@ -463,6 +472,24 @@ class QualitySpec(_Strict):
     )
 
 
+class ReleaseSpec(_Strict):
+    test_features: Literal["public", "hidden"] = Field(
+        default="public",
+        description="public: test.csv is published and participants upload predictions; "
+        "hidden: the test features are kept beside the labels and only models run on them "
+        "(model challenges), with test_sample.csv published for local checks.",
+        examples=["hidden"],
+    )
+    test_sample_rows: int = Field(
+        default=100,
+        ge=1,
+        le=10000,
+        description="With hidden test features: how many test rows test_sample.csv shows "
+        "(without labels).",
+        examples=[100],
+    )
+
+
 class DatasetSpec(_Strict):
     id: Annotated[str, Field(pattern=ID_PATTERN)] = Field(
         description="The dataset id: lower-case letters, digits and '-'; equal to the folder name.",
@@ -538,6 +565,11 @@ class DatasetSpec(_Strict):
         default_factory=QualitySpec,
         description="The quality gate's suite and thresholds.",
         examples=[{"suite": "expectations.json", "leakage": {"max_adversarial_auc": 0.7}}],
+    )
+    release: ReleaseSpec = Field(
+        default_factory=ReleaseSpec,
+        description="What a release publishes.",
+        examples=[{"test_features": "hidden"}],
     )
     notes: Text | None = Field(
         default=None,

@@ -19,7 +19,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from odx.datasets.errors import CoreError
-from odx.datasets.release import SAMPLE_SUBMISSION, TEST, TRAIN
+from odx.datasets.release import SAMPLE_SUBMISSION, TRAIN
 from odx.scoring.metrics import METRICS
 
 Kind = Literal["probability", "label", "number"]
@@ -108,7 +108,8 @@ class SubmissionFormat:
         if len(header) != 2:
             raise FormatError(f"{SAMPLE_SUBMISSION}: expected [id, target]")
         id_column, target_column = header
-        ids = _read_text(public_dir / TEST, usecols=[id_column])[id_column].str.strip()
+        # the sample submission lists every test id, also where the test features are hidden
+        ids = _read_text(public_dir / SAMPLE_SUBMISSION, usecols=[id_column])[id_column].str.strip()
         labels: tuple[str, ...] = ()
         minimum = 0.0 if metric == "rmsle" else None
         if spec.needs_probabilities:

@@ -24,7 +24,7 @@ from odx.datasets.publish import (
 from odx.datasets.quality.gate import GateReport, Step
 from odx.datasets.quality.report import write_report
 from odx.datasets.raw import sha256_file
-from odx.datasets.release import LABELS, PUBLIC_FILES, TEST, TRAIN
+from odx.datasets.release import LABELS, PUBLIC_FILES, TRAIN
 from odx.datasets.spec import LoadedSpec, load_spec
 from odx.platform.db.engine import session_scope, upgrade
 from odx.platform.db.models import DatasetVersion, QualityRun
@@ -235,7 +235,7 @@ def summary(row: DatasetVersion) -> dict[str, Any]:
         "task": row.task,
         "published_at": row.created_at,
         "train_rows": manifest.rows(TRAIN),
-        "test_rows": manifest.rows(TEST),
+        "test_rows": manifest.split.test_rows,
         "quality_passed": manifest.quality.success,
     }
 

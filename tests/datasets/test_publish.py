@@ -36,7 +36,7 @@ def test_publish_writes_public_files_and_hides_labels(
     outcome = service.publish(settings, str(make_dataset()))
     assert outcome.created and outcome.version == 1
     public = sorted(p.name for p in outcome.public_dir.iterdir())
-    assert public == sorted(release.PUBLIC_FILES)
+    assert public == sorted(release.public_files(release.TestFeatures.PUBLIC))
     test_header = (outcome.public_dir / "test.csv").read_text(encoding="utf-8").splitlines()[0]
     assert test_header == "shop_id,city,size,memo"  # no target, and the phone column is gone
     labels = settings.hidden_root / "tiny-shops" / outcome.fingerprint[:16] / "labels.csv"
@@ -47,6 +47,33 @@ def test_publish_writes_public_files_and_hides_labels(
     manifest = json.loads((outcome.public_dir / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["files"]["train.csv"]["rows"] == 84
     assert manifest["split"]["public_rows"] == 18
+
+
+def test_a_release_can_hide_its_test_features_beside_the_labels(
+    settings: Settings, make_dataset: DatasetFactory
+) -> None:
+    spec = {"release": {"test_features": "hidden", "test_sample_rows": 5}}
+    outcome = service.publish(settings, str(make_dataset(spec=spec)))
+    public = sorted(p.name for p in outcome.public_dir.iterdir())
+    assert public == sorted(release.public_files(release.TestFeatures.HIDDEN))
+    assert "test.csv" not in public and "test_sample.csv" in public
+    hidden = settings.hidden_root / "tiny-shops" / outcome.fingerprint[:16]
+    assert sorted(p.name for p in hidden.iterdir()) == ["labels.csv", "test_features.csv"]
+    features = (hidden / "test_features.csv").read_text(encoding="utf-8").splitlines()
+    assert features[0] == "shop_id,city,size,memo" and len(features) == 37
+    sample = (outcome.public_dir / "test_sample.csv").read_text(encoding="utf-8").splitlines()
+    assert sample[0] == features[0] and len(sample) == 6 and set(sample[1:]) <= set(features)
+    manifest = release.ReleaseManifest.read(outcome.public_dir)
+    assert manifest.hides_test_features and manifest.rows("test_sample.csv") == 5
+    assert manifest.rows("sample_submission.csv") == 36  # every test id, for the format
+    card = (outcome.public_dir / "DATACARD.md").read_text(encoding="utf-8")
+    assert "test_sample.csv" in card and "not published" in card
+
+
+def test_a_raw_path_outside_the_dataset_folder_is_refused(make_dataset: DatasetFactory) -> None:
+    folder = make_dataset(spec={"raw": [{"path": "../other/hidden/labels.csv"}]})
+    with pytest.raises(Exception, match="leaves the dataset folder"):
+        service.publish(Settings(home=folder.parent / "home"), str(folder))
 
 
 def test_publish_is_byte_identical_across_homes(
@@ -186,4 +213,6 @@ def test_concurrent_publishes_of_the_same_inputs_make_one_version(
     assert sum(o.created for o in outcomes) == 1
     assert {(o.version, o.fingerprint) for o in outcomes} == {(1, outcomes[0].fingerprint)}
     assert len(_versions(settings)) == 1
-    assert sorted(p.name for p in outcomes[0].public_dir.iterdir()) == sorted(release.PUBLIC_FILES)
+    assert sorted(p.name for p in outcomes[0].public_dir.iterdir()) == sorted(
+        release.public_files(release.TestFeatures.PUBLIC)
+    )

@@ -18,7 +18,12 @@ def test_load_spec_reads_shipped_specs() -> None:
         for folder in sorted(SHIPPED_DIR.iterdir())
         if (folder / "dataset.yaml").is_file()
     ]
-    assert ids == ["bizinfo-support-field", "market-store-count", "sme-growth-risk"]
+    assert ids == [
+        "bizinfo-support-field",
+        "market-store-count",
+        "sme-growth-risk",
+        "sme-growth-risk-model",
+    ]
 
 
 def test_spec_error_names_file_and_key_for_unknown_key(make_dataset: DatasetFactory) -> None:

@@ -62,7 +62,7 @@ def test_list_datasets_shows_every_shipped_dataset(client: httpx.Client) -> None
     response = client.get("/api/datasets")
     assert response.status_code == 200
     body = response.json()
-    assert body["count"] == 3
+    assert body["count"] == len(SHIPPED)
     assert [d["id"] for d in body["data"]] == SHIPPED
     assert all(d["version"] == 1 and d["quality_passed"] for d in body["data"])
 

@@ -334,7 +334,7 @@ def test_from_release_reads_only_public_files(
 
     monkeypatch.setattr(pd, "read_csv", spy)
     SubmissionFormat.from_release(folder, task="multiclass", metric="accuracy")
-    assert set(read) == {"sample_submission.csv", "test.csv", "train.csv"}
+    assert set(read) == {"sample_submission.csv", "train.csv"}
     assert "labels.csv" not in Path(validation.__file__).read_text(encoding="utf-8")
 
 
