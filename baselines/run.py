@@ -8,15 +8,19 @@ platform submits that file through the same intake as any team
 
 from __future__ import annotations
 
+import io
+import tempfile
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
 from odx.baselines.pipelines import BASELINES, fit_predict
-from odx.datasets.release import TEST, TRAIN, ReleaseManifest
+from odx.datasets.release import TEST, TEST_SAMPLE, TRAIN, ReleaseManifest
 
 UPLOAD_NAME = "baseline.csv"
+MODEL_UPLOAD_NAME = "baseline-model.zip"
 
 
 @dataclass(frozen=True)
@@ -28,8 +32,11 @@ class BaselinePrediction:
 
 
 def predict_release(public_dir: Path) -> BaselinePrediction:
-    """Train the dataset's baseline on ``train.csv`` and predict ``test.csv``."""
+    """Train the dataset's baseline on ``train.csv`` and predict ``test.csv``; where the test
+    features are hidden, the upload is the trained model instead (see ``model_release``)."""
     manifest = ReleaseManifest.read(public_dir)
+    if manifest.hides_test_features:
+        return model_release(public_dir)
     id_column, target = manifest.id_column, manifest.target_column
     baseline = BASELINES[manifest.dataset_id]
     train = pd.read_csv(public_dir / TRAIN, dtype={id_column: str})
@@ -38,3 +45,40 @@ def predict_release(public_dir: Path) -> BaselinePrediction:
     example = test.drop(columns=[id_column]).head(5)
     upload = predictions.to_csv(index=False).encode("utf-8")
     return BaselinePrediction(baseline.description, upload, model, example)
+
+
+def model_release(public_dir: Path) -> BaselinePrediction:
+    """Train the baseline on ``train.csv`` and save it as an MLflow model, zipped: what a team
+    uploads to a model challenge (it predicts the hidden test features in the sandbox)."""
+    import mlflow.sklearn
+
+    manifest = ReleaseManifest.read(public_dir)
+    id_column, target = manifest.id_column, manifest.target_column
+    baseline = BASELINES[manifest.dataset_id]
+    train = pd.read_csv(public_dir / TRAIN, dtype={id_column: str})
+    sample = pd.read_csv(public_dir / TEST_SAMPLE, dtype={id_column: str})
+    model, _ = fit_predict(baseline, train, sample, id_column=id_column, target=target)
+    example = sample.drop(columns=[id_column]).head(5)
+    method = "predict_proba" if baseline.output == "probability" else "predict"
+    with tempfile.TemporaryDirectory(prefix="odx-baseline-") as folder:
+        saved = Path(folder) / "model"
+        # cloudpickle: a model may hold any type, and it is only ever loaded in the sandbox
+        mlflow.sklearn.save_model(
+            model,
+            saved,
+            serialization_format=mlflow.sklearn.SERIALIZATION_FORMAT_CLOUDPICKLE,
+            pyfunc_predict_fn=method,
+            input_example=example,
+        )
+        upload = zip_folder(saved)
+    return BaselinePrediction(baseline.description, upload, model, example)
+
+
+def zip_folder(folder: Path) -> bytes:
+    """A folder as zip bytes, its files at the zip's root (what ``odx submit`` sends)."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for path in sorted(folder.rglob("*")):
+            if path.is_file():
+                archive.write(path, path.relative_to(folder).as_posix())
+    return buffer.getvalue()

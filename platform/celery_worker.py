@@ -21,6 +21,7 @@ from odx.platform.jobs.broker import (
     DATASET_JOB,
     QUEUES,
     SCORE,
+    SCORE_MODEL,
     SWEEP,
     TRACK,
     Broker,
@@ -49,8 +50,7 @@ def build(settings: Settings) -> Celery:
     app = celery_app(settings)
     broker = Broker(settings)
 
-    @app.task(name=SCORE, bind=True)
-    def score(task: Task, submission_id: str) -> None:
+    def run_scoring(task: Task, submission_id: str) -> None:
         outcome = scoring.run_job(
             settings, submission_id, worker_name(), take_over=_redelivered(task)
         )
@@ -58,6 +58,9 @@ def build(settings: Settings) -> Celery:
             broker.tracking(submission_id)
         elif outcome.status == SubmissionStatus.QUEUED:
             broker.submission(submission_id, countdown=RETRY_DELAY_SECONDS)
+
+    app.task(name=SCORE, bind=True)(run_scoring)  # prediction files
+    app.task(name=SCORE_MODEL, bind=True)(run_scoring)  # models: the same job, its own queue
 
     @app.task(name=TRACK, bind=True)
     def track(task: Task, submission_id: str, lease: str | None = None) -> None:

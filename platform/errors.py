@@ -95,7 +95,7 @@ class CoreProblem(OdxError):
 
 
 # The HTTP status of a core error, by its code, where it is not 422 (and not a LookupError).
-_CORE_STATUS = {"upload_too_large": 413}
+_CORE_STATUS = {"upload_too_large": 413, "sandbox_unavailable": 503}
 # Every error meant for a person: catch these, then show ``reported(exc)``.
 REPORTABLE = (OdxError, CoreError)
 

@@ -18,6 +18,7 @@ from odx.platform.challenges.catalog import SHIPPED_CHALLENGES
 from odx.platform.challenges.spec import load_challenge
 from odx.platform.db.engine import session_scope
 from odx.platform.db.models import Submission, Team
+from odx.platform.errors import REPORTABLE, reported
 from odx.platform.services import challenges, teams, users
 from odx.platform.services import datasets as dataset_service
 from odx.platform.settings import Settings
@@ -85,7 +86,11 @@ def bring_up_demo(settings: Settings, say: Say) -> dict[str, str]:
     for challenge_id in ids:
         if _has_baseline(settings, challenge_id):
             continue
-        outcome = run_baseline(settings, challenge_id)
+        try:
+            outcome = run_baseline(settings, challenge_id)
+        except REPORTABLE as exc:  # e.g. no sandbox for the model challenge on this machine
+            say(f"  baseline on {challenge_id}: not run: {reported(exc).detail}")
+            continue
         say(
             f"  baseline on {challenge_id}: {outcome.status}, public score "
             f"{outcome.public_score:.4f}"

@@ -66,6 +66,17 @@ class Settings(BaseSettings):
         gt=0,
         description="Production mode: how often jobs whose message was lost are sent again.",
     )
+    model_workers: int = Field(
+        default=1,
+        ge=0,
+        description="Embedded mode: threads that run model submissions, apart from the "
+        "scoring threads, so a slow model never delays prediction files (0: none).",
+    )
+    unsafe_run_models_without_sandbox: bool = Field(
+        default=False,
+        description="DEVELOPMENT ONLY: run submitted models without bubblewrap where it is "
+        "missing. A model then runs with the server's rights and can read everything it can.",
+    )
     tracking_retry_seconds: float = Field(
         default=60.0,
         gt=0,

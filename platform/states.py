@@ -17,6 +17,13 @@ class SubmissionStatus(StrEnum):
 FINAL_SUBMISSION_STATES = (SubmissionStatus.SCORED, SubmissionStatus.FAILED)
 
 
+class SubmissionKind(StrEnum):
+    """What a challenge takes: prediction files, or MLflow models run in the sandbox."""
+
+    PREDICTIONS = "predictions"
+    MODEL = "model"
+
+
 class Failure(StrEnum):
     """Why a submission failed: an invalid file spares the quota, so does our own error."""
 

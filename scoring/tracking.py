@@ -59,6 +59,7 @@ class RunRecord:
     public: Triple
     private: Triple
     overall: Triple
+    model_run: dict[str, Any] | None = None  # a model submission's sandbox run
 
 
 def _client(tracking_uri: str) -> MlflowClient:
@@ -138,8 +139,13 @@ def log_run(
     y_pred: np.ndarray | None = None,
     report: dict | None = None,
     labels: list[str] | None = None,
+    model_dir: Path | None = None,
 ) -> str:
-    """Write the submission's run once (or finish a half-written one) and return its id."""
+    """Write the submission's run once (or finish a half-written one) and return its id.
+
+    ``model_dir``: a model submission's unpacked folder, logged as the run's ``model``
+    artifact as uploaded (MLflow's UI shows its MLmodel and signature); it is never loaded.
+    """
     from mlflow.entities import Metric, RunTag
 
     client = _client(tracking_uri)
@@ -162,11 +168,35 @@ def log_run(
     tags = [RunTag(key, value) for key, value in _tags(record).items()]
     client.log_batch(run_id, metrics=metrics, tags=tags)
     client.log_dict(run_id, _jsonable(report or {}), "report.json")
+    if record.model_run is not None:
+        _log_model_run(client, run_id, record.model_run, model_dir)
     failed = _log_plots(client, run_id, record, y_true, y_pred, labels)
     if failed:
         client.set_tag(run_id, "odx.plot_errors", ",".join(failed))
     client.set_terminated(run_id, FINISHED)
     return run_id
+
+
+def _log_model_run(
+    client: MlflowClient, run_id: str, model_run: dict[str, Any], model_dir: Path | None
+) -> None:
+    """The sandbox run (time, memory, exit status, log) and the model as uploaded."""
+    numbers = {
+        "model_seconds": model_run.get("seconds"),
+        "model_peak_memory_mb": model_run.get("peak_memory_mb"),
+        "model_exit_code": model_run.get("exit_code"),
+    }
+    for key, value in numbers.items():
+        if isinstance(value, int | float):
+            client.log_metric(run_id, key, float(value))
+    client.set_tag(run_id, "odx.model.outcome", str(model_run.get("outcome", "")))
+    client.set_tag(run_id, "odx.model.flavors", ",".join(model_run.get("flavors") or []))
+    client.set_tag(run_id, "odx.model.sandboxed", str(bool(model_run.get("sandboxed"))).lower())
+    if model_run.get("signature"):
+        client.log_dict(run_id, model_run["signature"], "model_signature.json")
+    client.log_text(run_id, str(model_run.get("log", "")), "model_log.txt")
+    if model_dir is not None:
+        client.log_artifacts(run_id, str(model_dir), "model")
 
 
 def _existing_run(client: MlflowClient, experiment_id: str, submission_id: str) -> Any:

@@ -91,6 +91,17 @@ class TeamPublic(BaseModel):
 # --- submissions ----------------------------------------------------------------------------
 
 
+class ModelRunPublic(BaseModel):
+    """How a model submission's sandbox run ended. Its log is for staff only: a model could
+    print the hidden test features it was given."""
+
+    outcome: str
+    message: str
+    seconds: float | None = None
+    peak_memory_mb: float | None = None
+    exit_code: int | None = None
+
+
 class SubmissionPublic(BaseModel):
     """What a team sees of its own submission: no private score until the reveal."""
 
@@ -109,6 +120,8 @@ class SubmissionPublic(BaseModel):
     public_high: float | None
     selected: bool
     problems: list[dict[str, Any]] | None
+    kind: str = Field(description="predictions (a file) or model (an MLflow model).")
+    model_run: ModelRunPublic | None = None
 
 
 class SubmissionStaff(SubmissionPublic):
@@ -117,6 +130,9 @@ class SubmissionStaff(SubmissionPublic):
     private_high: float | None
     overall_score: float | None
     mlflow_run_id: str | None
+    model_log: str | None = Field(
+        default=None, description="What the model printed in the sandbox (capped)."
+    )
 
 
 class Selection(BaseModel):

@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from odx.datasets.spec import TaskType, Text
 from odx.datasets.specfile import decode_utf8, parse_yaml_model, read_utf8
 from odx.platform.errors import InvalidInputError
+from odx.platform.states import SubmissionKind
 from odx.scoring.metrics import METRICS
 
 DEFAULT_TIMEZONE = "Asia/Seoul"
@@ -69,6 +70,14 @@ class Limits(_Strict):
     final_submissions: int = Field(default=2, ge=1, le=10)
 
 
+class ModelLimits(_Strict):
+    """What one run of a submitted model may use (model challenges)."""
+
+    seconds: int = Field(default=120, ge=5, le=3600, description="Wall-clock time per run.")
+    memory_mb: int = Field(default=2048, ge=256, le=65536, description="Address space.")
+    processes: int = Field(default=64, ge=4, le=4096, description="Processes and threads.")
+
+
 class ChallengeSpec(_Strict):
     id: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]{1,62}$")]
     title: Text
@@ -82,6 +91,12 @@ class ChallengeSpec(_Strict):
     timezone: str = DEFAULT_TIMEZONE
     phases: list[Phase] = Field(min_length=1)
     limits: Limits = Field(default_factory=Limits)
+    submission: SubmissionKind = Field(
+        default=SubmissionKind.PREDICTIONS,
+        description="predictions: teams upload prediction files; model: teams upload MLflow "
+        "models, run in a sandbox on the release's hidden test features.",
+    )
+    model_limits: ModelLimits = Field(default_factory=ModelLimits)
     rules: Text | None = None
 
     @field_validator("timezone")
@@ -120,6 +135,10 @@ class ChallengeSpec(_Strict):
             if after.start < before.end:
                 raise ValueError(f"phases: phase '{after.name}' starts before '{before.name}' ends")
         return self
+
+    @property
+    def takes_models(self) -> bool:
+        return self.submission == SubmissionKind.MODEL
 
     @property
     def greater_is_better(self) -> bool:

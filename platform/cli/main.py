@@ -66,7 +66,7 @@ def serve(
 def worker_command(
     queues: Annotated[
         str,
-        typer.Option(help="Comma-separated queues to consume: predictions, tracking."),
+        typer.Option(help="Comma-separated queues to consume: predictions, tracking, models."),
     ] = "predictions,tracking",
     concurrency: Annotated[
         int, typer.Option(min=1, max=256, help="Worker processes (default: 2).")

@@ -20,7 +20,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from odx.datasets.release import ReleaseManifest
-from odx.platform.states import DatasetJobStatus, SubmissionStatus
+from odx.platform.states import DatasetJobStatus, SubmissionKind, SubmissionStatus
 
 
 def utcnow() -> datetime:
@@ -193,6 +193,15 @@ class Submission(Base):
     )
     sent_at: Mapped[datetime | None] = mapped_column(
         UTCDateTime(), nullable=True, doc="Last handed to the broker (production mode)."
+    )
+    kind: Mapped[str] = mapped_column(
+        String(16), default=SubmissionKind.PREDICTIONS, server_default=SubmissionKind.PREDICTIONS
+    )
+    predictions_sha256: Mapped[str | None] = mapped_column(
+        String(64), nullable=True, doc="A model's predictions in the object store."
+    )
+    model_run: Mapped[dict[str, Any] | None] = mapped_column(
+        JSON, nullable=True, doc="The sandbox run: outcome, seconds, memory, capped log."
     )
 
 

@@ -16,23 +16,34 @@ from functools import lru_cache
 
 from celery import Celery
 from kombu import Queue
+from sqlalchemy import select
 
 from odx.platform.db.engine import session_scope
+from odx.platform.db.models import Submission
 from odx.platform.jobs import queue
 from odx.platform.services import dataset_jobs
 from odx.platform.settings import Settings
+from odx.platform.states import SubmissionKind
 
 log = logging.getLogger("odx.broker")
 
 PREDICTIONS = "predictions"  # scoring prediction files, dataset jobs and the sweep
 TRACKING = "tracking"  # writing MLflow runs
-QUEUES = (PREDICTIONS, TRACKING)
+MODELS = "models"  # running model submissions in the sandbox, then scoring their predictions
+QUEUES = (PREDICTIONS, TRACKING, MODELS)
 
 SCORE = "odx.score"
+SCORE_MODEL = "odx.score_model"
 TRACK = "odx.track"
 DATASET_JOB = "odx.dataset_job"
 SWEEP = "odx.sweep"
-ROUTES = {SCORE: PREDICTIONS, DATASET_JOB: PREDICTIONS, SWEEP: PREDICTIONS, TRACK: TRACKING}
+ROUTES = {
+    SCORE: PREDICTIONS,
+    SCORE_MODEL: MODELS,
+    DATASET_JOB: PREDICTIONS,
+    SWEEP: PREDICTIONS,
+    TRACK: TRACKING,
+}
 
 
 def queue_name(settings: Settings, queue_id: str) -> str:
@@ -97,8 +108,12 @@ class Broker:
         return True
 
     def submission(self, submission_id: str, *, countdown: float | None = None) -> bool:
-        """Queue a submission's scoring; on success the row remembers it was sent."""
-        sent = self._send(SCORE, submission_id, countdown=countdown)
+        """Queue a submission's scoring (a model on the models queue); on success the row
+        remembers it was sent."""
+        with session_scope(self.settings.resolved_database_url) as session:
+            kind = session.scalar(select(Submission.kind).where(Submission.id == submission_id))
+        task = SCORE_MODEL if kind == SubmissionKind.MODEL else SCORE
+        sent = self._send(task, submission_id, countdown=countdown)
         if sent:
             with session_scope(self.settings.resolved_database_url) as session:
                 queue.mark_sent(session, [submission_id])

@@ -14,7 +14,7 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from odx.platform.db.models import Submission, utcnow
-from odx.platform.states import Failure, SubmissionStatus
+from odx.platform.states import Failure, SubmissionKind, SubmissionStatus
 
 MAX_ATTEMPTS = 3
 INTERNAL_PROBLEM = {
@@ -34,6 +34,22 @@ def claim(session: Session, submission_id: str, worker: str) -> bool:
             heartbeat_at=utcnow(),
             attempts=Submission.attempts + 1,
         )
+    )
+    session.commit()
+    return result.rowcount == 1
+
+
+def heartbeat(session: Session, submission_id: str, worker: str) -> bool:
+    """The owner of a running job says it is alive (long model runs); False once it is not
+    the owner any more."""
+    result = session.execute(
+        update(Submission)
+        .where(
+            Submission.id == submission_id,
+            Submission.status == SubmissionStatus.SCORING,
+            Submission.worker == worker,
+        )
+        .values(heartbeat_at=utcnow())
     )
     session.commit()
     return result.rowcount == 1
@@ -62,16 +78,14 @@ def take_over(session: Session, submission_id: str, worker: str) -> bool:
     return result.rowcount == 1
 
 
-def next_queued(session: Session, limit: int = 10) -> list[str]:
-    """Oldest queued jobs first (fair under a deadline rush)."""
-    return list(
-        session.scalars(
-            select(Submission.id)
-            .where(Submission.status == SubmissionStatus.QUEUED)
-            .order_by(Submission.created_at)
-            .limit(limit)
-        )
-    )
+def next_queued(
+    session: Session, limit: int = 10, *, kind: SubmissionKind | None = None
+) -> list[str]:
+    """Oldest queued jobs first (fair under a deadline rush), of one kind if given."""
+    query = select(Submission.id).where(Submission.status == SubmissionStatus.QUEUED)
+    if kind is not None:
+        query = query.where(Submission.kind == kind)
+    return list(session.scalars(query.order_by(Submission.created_at).limit(limit)))
 
 
 def finish(session: Session, submission_id: str, worker: str, values: dict[str, Any]) -> bool:

@@ -15,13 +15,16 @@ from typing import Any
 from odx.platform.db.engine import session_scope
 from odx.platform.db.models import Challenge, DatasetVersion, Submission
 from odx.platform.jobs import queue
+from odx.platform.jobs.models import evaluate_model
 from odx.platform.services.challenges import spec_of
 from odx.platform.settings import Settings
+from odx.platform.states import SubmissionKind
 from odx.scoring.evaluate import Evaluation, Rejection, Release, evaluate
 from odx.scoring.score import Scores
 from odx.submissions.storage import ObjectStore
 
 log = logging.getLogger("odx.scoring")
+Result = Evaluation | Rejection
 
 
 @dataclass(frozen=True)
@@ -41,12 +44,20 @@ def release_of(settings: Settings, version: DatasetVersion) -> Release:
 def evaluate_stored(
     settings: Settings, submission: Submission, challenge: Challenge, version: DatasetVersion
 ) -> Evaluation | Rejection:
-    """Evaluate a stored submission, with the file's identity added to the report."""
-    path = ObjectStore(settings.objects_root).path_for(submission.file_sha256)
+    """Evaluate a stored submission's predictions (the uploaded file, or the predictions its
+    model made), with the upload's identity added to the report."""
+    sha256 = submission.predictions_sha256 or submission.file_sha256
+    path = ObjectStore(settings.objects_root).path_for(sha256)
     metric = spec_of(challenge).metric
     result = evaluate(
         path, release_of(settings, version), metric=metric, max_bytes=settings.max_upload_bytes
     )
+    return _with_identity(result, submission)
+
+
+def _with_identity(
+    result: Evaluation | Rejection, submission: Submission
+) -> Evaluation | Rejection:
     if isinstance(result, Evaluation):
         result.report["submission_id"] = submission.id
         result.report["file"].update(
@@ -84,16 +95,24 @@ def run_job(
         challenge = session.get(Challenge, submission.challenge_id)
         version = session.get(DatasetVersion, challenge.dataset_version_id)
         session.expunge_all()
+    extra: dict[str, Any] = {}
     try:
-        result = evaluate_stored(settings, submission, challenge, version)
+        if submission.kind == SubmissionKind.MODEL:
+            ran = evaluate_model(
+                settings, submission, challenge, release_of(settings, version), worker=worker
+            )
+            result = _with_identity(ran.result, submission)
+            extra = {"model_run": ran.model_run, "predictions_sha256": ran.predictions_sha256}
+        else:
+            result = evaluate_stored(settings, submission, challenge, version)
     except Exception:
         log.exception("scoring %s failed", submission_id)
         with session_scope(url) as session:
             return JobOutcome(queue.retry_or_fail(session, submission_id, worker))
     if isinstance(result, Rejection):
-        values = queue.rejected(result.problems)
+        values = queue.rejected(result.problems) | extra
     else:
-        values = queue.scored(score_values(result.scores))
+        values = queue.scored(score_values(result.scores)) | extra
     with session_scope(url) as session:
         recorded = queue.finish(session, submission_id, worker, values)
     evaluation = result if recorded and isinstance(result, Evaluation) else None

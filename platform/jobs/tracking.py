@@ -9,7 +9,11 @@ submission's tag, so a retry never duplicates one.
 from __future__ import annotations
 
 import logging
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta
+from pathlib import Path
 
 import pandas as pd
 from sqlalchemy import or_, select, true, update
@@ -20,9 +24,11 @@ from odx.platform.db.models import Challenge, DatasetVersion, Submission, Team, 
 from odx.platform.jobs.scoring import evaluate_stored
 from odx.platform.services.challenges import spec_of
 from odx.platform.settings import Settings
-from odx.platform.states import SubmissionStatus
+from odx.platform.states import SubmissionKind, SubmissionStatus
 from odx.scoring.evaluate import Evaluation
 from odx.scoring.tracking import RunRecord, log_run
+from odx.submissions.models.archive import unpack_model
+from odx.submissions.storage import ObjectStore
 
 log = logging.getLogger("odx.scoring")
 MAX_TRACKING_DELAY = timedelta(hours=6)  # the longest wait between tries of one run
@@ -50,7 +56,21 @@ def run_record(session: Session, submission: Submission, challenge: Challenge) -
         public=triple("public"),
         private=triple("private"),
         overall=triple("overall"),
+        model_run=submission.model_run,
     )
+
+
+@contextmanager
+def uploaded_model(settings: Settings, kind: str, file_sha256: str) -> Iterator[Path | None]:
+    """A model submission's folder, unpacked again from its stored zip for the run's
+    artifacts (read as files, never loaded); None for a prediction file."""
+    if kind != SubmissionKind.MODEL:
+        yield None
+        return
+    archive = ObjectStore(settings.objects_root).path_for(file_sha256)
+    with tempfile.TemporaryDirectory(prefix="odx-track-") as folder:
+        package = unpack_model(archive, Path(folder) / "model", max_bytes=settings.max_upload_bytes)
+        yield package.root
 
 
 def lease(
@@ -124,6 +144,7 @@ def track(
                 return None
             challenge = session.get(Challenge, submission.challenge_id)
             record = run_record(session, submission, challenge)
+            upload = (submission.kind, submission.file_sha256)
             if evaluation is None:
                 version = session.get(DatasetVersion, challenge.dataset_version_id)
                 result = evaluate_stored(settings, submission, challenge, version)
@@ -134,15 +155,17 @@ def track(
         y_pred = evaluation.predictions.reindex(ids.to_numpy()).to_numpy()
         y_true = evaluation.labels.iloc[:, 1].to_numpy()
         labels = sorted(map(str, pd.unique(y_true))) if record.task == "multiclass" else None
-        run_id = log_run(
-            settings.resolved_mlflow_uri,
-            settings.mlflow_artifact_root,
-            record,
-            y_true=y_true,
-            y_pred=y_pred,
-            report=evaluation.report,
-            labels=labels,
-        )
+        with uploaded_model(settings, *upload) as model_dir:
+            run_id = log_run(
+                settings.resolved_mlflow_uri,
+                settings.mlflow_artifact_root,
+                record,
+                y_true=y_true,
+                y_pred=y_pred,
+                report=evaluation.report,
+                labels=labels,
+                model_dir=model_dir,
+            )
     except Exception:
         delay = _back_off(settings, submission_id, now=now)
         log.warning(

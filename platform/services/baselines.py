@@ -7,12 +7,12 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from odx.baselines.run import UPLOAD_NAME, predict_release
+from odx.baselines.run import MODEL_UPLOAD_NAME, UPLOAD_NAME, predict_release
 from odx.platform.db.engine import session_scope
 from odx.platform.db.models import Challenge, User
 from odx.platform.errors import NotFoundError
 from odx.platform.jobs import pipeline, tracking
-from odx.platform.services import challenges, submissions, teams, users
+from odx.platform.services import challenges, models, submissions, teams, users
 from odx.platform.settings import Settings
 from odx.platform.states import SubmissionStatus
 from odx.scoring.tracking import log_model
@@ -48,7 +48,10 @@ def run_baseline(settings: Settings, challenge_id: str) -> BaselineOutcome:
     with session_scope(settings.resolved_database_url) as session:
         challenge = challenges.get(session, challenge_id)
         version = challenges.dataset_version(session, challenge)
+        if challenges.spec_of(challenge).takes_models:
+            models.require_sandbox(settings)  # before training a model that cannot be run
         prediction = predict_release(settings.public_root / version.public_dir)
+        is_model = version.release_manifest.hides_test_features
         user = _baseline_user(session, challenge)
         submission = submissions.accept(
             session,
@@ -56,7 +59,7 @@ def run_baseline(settings: Settings, challenge_id: str) -> BaselineOutcome:
             challenge,
             user,
             [prediction.upload],
-            file_name=UPLOAD_NAME,
+            file_name=MODEL_UPLOAD_NAME if is_model else UPLOAD_NAME,
             message=f"baseline: {prediction.description}",
         )
         submission_id = submission.id
@@ -65,7 +68,7 @@ def run_baseline(settings: Settings, challenge_id: str) -> BaselineOutcome:
     status, score = submissions.wait_for_outcome(settings, submission_id, timeout=600)
     if status == SubmissionStatus.SCORED:
         run_id = tracking.track(settings, submission_id)  # finds the run the job wrote
-        if run_id is not None:
+        if run_id is not None and not is_model:  # a model's run holds the upload already
             log_model(settings.resolved_mlflow_uri, run_id, prediction.model, prediction.example)
     return BaselineOutcome(
         challenge_id, submission_id, status, score, prediction.model, prediction.example

@@ -59,6 +59,18 @@ def _register(
         raise ChallengeSpecError(
             f"{source}: task: '{spec.task.value}' differs from dataset task '{version.task}'"
         )
+    hidden = version.release_manifest.hides_test_features
+    if spec.takes_models and not hidden:
+        raise ChallengeSpecError(
+            f"{source}: submission: a model challenge needs a release whose test features are "
+            f"hidden (release: {{test_features: hidden}} in the dataset spec); "
+            f"{spec.dataset.id} version {spec.dataset.version} publishes them"
+        )
+    if hidden and not spec.takes_models:
+        raise ChallengeSpecError(
+            f"{source}: submission: {spec.dataset.id} version {spec.dataset.version} hides its "
+            "test features, so teams cannot predict them in a file; use 'submission: model'"
+        )
     digest = hashlib.sha256(raw).hexdigest()
     existing = session.get(Challenge, spec.id)
     if existing is not None:

@@ -20,14 +20,20 @@ from sqlalchemy.orm import Session
 from odx.platform.db.engine import session_scope
 from odx.platform.db.models import Challenge, Submission, Team, TeamMember, User, utcnow
 from odx.platform.errors import ConflictError, InvalidInputError, Message, NotFoundError, OdxError
-from odx.platform.services import teams
+from odx.platform.services import models, teams
 from odx.platform.services.challenges import is_open, spec_of
 from odx.platform.settings import Settings
-from odx.platform.states import FINAL_SUBMISSION_STATES, Failure, SubmissionStatus
+from odx.platform.states import (
+    FINAL_SUBMISSION_STATES,
+    Failure,
+    SubmissionKind,
+    SubmissionStatus,
+)
 from odx.submissions.storage import ObjectStore
 
 MIN_PREFIX = 6  # `odx submissions` prints 12 characters; 6 hex digits make a clash unlikely
 SHOWN_MATCHES = 5
+_DEFAULT_NAMES = {SubmissionKind.PREDICTIONS: "submission.csv", SubmissionKind.MODEL: "model.zip"}
 _team_locks: dict[int, threading.Lock] = {}
 _locks_guard = threading.Lock()
 
@@ -175,6 +181,9 @@ def accept(
     """Store an upload and queue it (committed); the caller then wakes a worker."""
     team = teams.require_team(session, challenge, user)
     check_can_submit(session, challenge, team, utcnow())  # refuse early, before the upload
+    kind = spec_of(challenge).submission
+    if kind == SubmissionKind.MODEL:
+        models.require_sandbox(settings)
     stored = ObjectStore(settings.objects_root).put_chunks(
         chunks, max_bytes=settings.max_upload_bytes
     )
@@ -190,8 +199,9 @@ def accept(
             message=message[:500],
             file_sha256=stored.sha256,
             file_bytes=stored.size,
-            file_name=file_name[:255] or "submission.csv",
+            file_name=file_name[:255] or _DEFAULT_NAMES[kind],
             status=SubmissionStatus.QUEUED,
+            kind=kind,
         )
         session.add(submission)
         session.commit()  # inside the lock: the next check must see this row

@@ -26,6 +26,7 @@ def _submission_view(session: Session, submission: Submission, *, staff: bool) -
     }
     data["team"] = names.team_name(session, submission.team_id)
     data["user"] = names.user_name(session, submission.user_id)
+    data["model_log"] = (submission.model_run or {}).get("log")
     return SubmissionStaff(**data) if staff else SubmissionPublic(**data)
 
 
