@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import io
 import tempfile
-import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,6 +17,7 @@ import pandas as pd
 
 from odx.baselines.pipelines import BASELINES, fit_predict
 from odx.datasets.release import TEST, TEST_SAMPLE, TRAIN, ReleaseManifest
+from odx.submissions.models.archive import zip_folder
 
 UPLOAD_NAME = "baseline.csv"
 MODEL_UPLOAD_NAME = "baseline-model.zip"
@@ -70,15 +70,7 @@ def model_release(public_dir: Path) -> BaselinePrediction:
             pyfunc_predict_fn=method,
             input_example=example,
         )
-        upload = zip_folder(saved)
+        buffer = io.BytesIO()
+        zip_folder(saved, buffer)
+        upload = buffer.getvalue()
     return BaselinePrediction(baseline.description, upload, model, example)
-
-
-def zip_folder(folder: Path) -> bytes:
-    """A folder as zip bytes, its files at the zip's root (what ``odx submit`` sends)."""
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for path in sorted(folder.rglob("*")):
-            if path.is_file():
-                archive.write(path, path.relative_to(folder).as_posix())
-    return buffer.getvalue()

@@ -7,9 +7,12 @@ start in a fraction of a second.
 from __future__ import annotations
 
 import hashlib
+import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, BinaryIO
 
 import typer
 
@@ -43,19 +46,24 @@ def login(
 def submit(
     challenge: ChallengeArg,
     file: Annotated[
-        Path, typer.Argument(help="CSV, .csv.gz or .zip.", exists=True, dir_okay=False)
+        Path,
+        typer.Argument(
+            help="Predictions (CSV, .csv.gz or .zip), or for a model challenge a folder saved "
+            "by MLflow (zipped here) or its zip.",
+            exists=True,
+        ),
     ],
     message: Annotated[str, typer.Option("-m", "--message")] = "",
     wait: Annotated[bool, typer.Option("--wait", help="Wait until it is scored.")] = False,
     as_json: JsonOpt = False,
 ) -> None:
-    """Upload predictions, like `kaggle competitions submit`."""
+    """Upload predictions or a model, like `kaggle competitions submit`."""
     http = client()
-    with file.open("rb") as handle:
+    with _upload_file(file) as (name, handle):
         sub = http.json(
             "POST",
             f"/api/challenges/{challenge}/submissions",
-            files={"file": (file.name, handle)},
+            files={"file": (name, handle)},
             data={"message": message},
         )
     if not as_json:
@@ -69,6 +77,26 @@ def submit(
         _print_outcome(sub)
     if wait and sub["status"] == SubmissionStatus.FAILED:
         raise typer.Exit(1)
+
+
+@contextmanager
+def _upload_file(path: Path) -> Iterator[tuple[str, BinaryIO]]:
+    """The file to send: the file itself, or a model folder zipped into a temp file."""
+    if not path.is_dir():
+        with path.open("rb") as handle:
+            yield path.name, handle
+        return
+    from odx.submissions.models.archive import MLMODEL, ModelArchiveError, zip_folder
+
+    if not (path / MLMODEL).is_file():
+        raise ModelArchiveError(
+            f"{path} holds no {MLMODEL} file: save the model with mlflow.pyfunc.save_model "
+            "(or mlflow.<flavor>.save_model) and submit that folder"
+        )
+    with tempfile.TemporaryFile() as handle:
+        zip_folder(path, handle)
+        handle.seek(0)
+        yield f"{path.resolve().name}.zip", handle
 
 
 def _print_outcome(sub: dict[str, Any]) -> None:

@@ -7,9 +7,10 @@ learn the model's flavors and signature. Nothing of the model is imported or unp
 from __future__ import annotations
 
 import os
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import yaml
 
@@ -76,6 +77,15 @@ def read_model(root: Path) -> ModelPackage:
     signature = meta.get("signature") if isinstance(meta.get("signature"), dict) else None
     version = meta.get("mlflow_version")
     return ModelPackage(root, flavors, signature, str(version) if version else None)
+
+
+def zip_folder(folder: Path, out: BinaryIO) -> None:
+    """Write ``folder``'s files into a zip at its root (how a saved model is uploaded);
+    links are followed, since a zip member may not be one."""
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        for path in sorted(folder.rglob("*")):
+            if path.is_file():
+                archive.write(path, path.relative_to(folder).as_posix())
 
 
 def _readable_by_all(folder: Path) -> None:

@@ -4,6 +4,10 @@ the run to the team (without the log) and to judges (with it), and tracks it in 
 
 from __future__ import annotations
 
+import io
+import os
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,13 +19,14 @@ import yaml
 
 from live import create_users, open_shipped_challenge, serving, wait_done
 from model_builders import code_model
-from odx.baselines.run import model_release, zip_folder
+from odx.baselines.run import model_release
 from odx.platform.challenges.catalog import SHIPPED_CHALLENGES
 from odx.platform.challenges.spec import ChallengeSpecError
 from odx.platform.db.engine import session_scope
 from odx.platform.services import challenges
 from odx.platform.services import datasets as dataset_service
 from odx.platform.settings import Settings
+from odx.submissions.models.archive import zip_folder
 
 CHALLENGE = "sme-growth-risk-model-2026"
 DATASET = "sme-growth-risk-model"
@@ -42,6 +47,12 @@ def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any
 def client(site: dict[str, Any], who: str) -> httpx.Client:
     headers = {"Authorization": f"Bearer {site['tokens'][who]}"}
     return httpx.Client(base_url=site["url"], headers=headers, timeout=120)
+
+
+def zipped(folder: Path) -> bytes:
+    buffer = io.BytesIO()
+    zip_folder(folder, buffer)
+    return buffer.getvalue()
 
 
 def upload(site: dict[str, Any], content: bytes, name: str = "model.zip") -> dict[str, Any]:
@@ -82,7 +93,7 @@ def test_a_failing_model_fails_with_its_reason_and_spares_the_quota(
     platform: dict[str, Any], tmp_path: Path
 ) -> None:
     model = code_model(tmp_path, "result = result[:10]")
-    body = upload(platform, zip_folder(model))
+    body = upload(platform, zipped(model))
     assert body["status"] == "failed"
     (problem,) = body["problems"]
     assert problem["code"] == "model_output"
@@ -101,7 +112,7 @@ def test_a_model_needing_missing_packages_lists_each_before_running(
 ) -> None:
     model = code_model(tmp_path, "open('/tmp/ran', 'w')")
     (model / "requirements.txt").write_text("odx-no-such-package==1.0\npandas<1\n")
-    body = upload(platform, zip_folder(model))
+    body = upload(platform, zipped(model))
     assert body["status"] == "failed"
     messages = [p["message"] for p in body["problems"]]
     assert len(messages) == 2 and "'odx-no-such-package' is not installed" in messages[0]
@@ -152,3 +163,31 @@ def wait_for_run(site: dict[str, Any], submission_id: str) -> str:
                 return run_id
             time.sleep(0.2)
     raise AssertionError("no MLflow run")
+
+
+def test_odx_submit_zips_a_saved_model_folder_and_waits_for_its_score(
+    platform: dict[str, Any], tmp_path: Path
+) -> None:
+    model = code_model(tmp_path, "result = [0.25] * len(model_input)")
+    env = {
+        **os.environ,
+        "ODX_URL": platform["url"],
+        "ODX_TOKEN": platform["tokens"]["kim"],
+        "XDG_CONFIG_HOME": str(tmp_path),
+    }
+    odx = [str(Path(sys.executable).parent / "odx"), "submit", CHALLENGE]
+    done = subprocess.run(
+        [*odx, str(model), "-m", "constant", "--wait"],
+        env=env, cwd=tmp_path, capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "scored: public 0.5 " in done.stdout  # a constant scores an AUC of one half
+    refused = subprocess.run(
+        [*odx, str(tmp_path / "sklearn-absent")], env=env, capture_output=True, text=True
+    )
+    assert refused.returncode == 2  # no such path: click's usage error
+    empty = tmp_path / "not-a-model"
+    empty.mkdir()
+    no_model = subprocess.run([*odx, str(empty)], env=env, capture_output=True, text=True)
+    assert no_model.returncode == 1 and "holds no MLmodel file" in no_model.stderr
+    assert "Traceback" not in no_model.stderr
