@@ -16,8 +16,9 @@ from typing import Any
 import httpx
 import pytest
 import yaml
+from web.test_pages import signed_in
 
-from live import create_users, open_shipped_challenge, serving, wait_done
+from live import Site, create_users, open_shipped_challenge, serving, wait_done
 from model_builders import code_model
 from odx.baselines.run import model_release
 from odx.platform.challenges.catalog import SHIPPED_CHALLENGES
@@ -191,3 +192,14 @@ def test_odx_submit_zips_a_saved_model_folder_and_waits_for_its_score(
     no_model = subprocess.run([*odx, str(empty)], env=env, capture_output=True, text=True)
     assert no_model.returncode == 1 and "holds no MLmodel file" in no_model.stderr
     assert "Traceback" not in no_model.stderr
+
+
+def test_the_pages_explain_a_model_upload_and_show_its_run(platform: dict[str, Any]) -> None:
+    site = Site(platform["url"], platform["tokens"], platform["settings"])
+    upload(platform, model_release(next(site.settings.public_root.glob(f"{DATASET}/*"))).upload)
+    with signed_in(site, "kim") as http:
+        submit = http.get(f"/challenges/{CHALLENGE}/submit").text
+        listing = http.get(f"/challenges/{CHALLENGE}/submissions").text
+    assert "모델 제출" in submit and "test_sample.csv" in submit and 'accept=".zip"' in submit
+    assert "120초" in submit and "2048 MB" in submit
+    assert "모델 실행: 정상 종료" in listing
