@@ -62,7 +62,7 @@ class RunRecord:
     model_run: dict[str, Any] | None = None  # a model submission's sandbox run
 
 
-def _client(tracking_uri: str) -> MlflowClient:
+def mlflow_client(tracking_uri: str) -> MlflowClient:
     """A client bound to one store; the global tracking URI is never touched (threads differ)."""
     # Usage telemetry is off unless explicitly enabled: this store holds private scores.
     os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
@@ -85,13 +85,13 @@ def _artifact_uri(artifact_root: Path, challenge_id: str) -> str:
 
 def experiment_for(tracking_uri: str, challenge_id: str, artifact_root: Path) -> str:
     """Id of the experiment ``odx/<challenge_id>``, created with artifacts under our root."""
-    return _experiment(_client(tracking_uri), challenge_id, artifact_root)
+    return _experiment(mlflow_client(tracking_uri), challenge_id, artifact_root)
 
 
 def existing_experiment_id(tracking_uri: str, challenge_id: str) -> str | None:
     """The challenge's experiment id, or None if it has none yet or MLflow cannot be read."""
     try:
-        experiment = _client(tracking_uri).get_experiment_by_name(f"odx/{challenge_id}")
+        experiment = mlflow_client(tracking_uri).get_experiment_by_name(f"odx/{challenge_id}")
     except Exception:  # an unreachable tracking server must not break the judge's page
         return None
     return experiment.experiment_id if experiment is not None else None
@@ -148,7 +148,7 @@ def log_run(
     """
     from mlflow.entities import Metric, RunTag
 
-    client = _client(tracking_uri)
+    client = mlflow_client(tracking_uri)
     experiment_id = _experiment(client, record.challenge_id, artifact_root)
     run = _existing_run(client, experiment_id, record.submission_id)
     if run is not None and run.info.status == FINISHED:

@@ -60,6 +60,7 @@ class ChallengePublic(BaseModel):
     dataset_id: str
     dataset_version: int
     task: str
+    submission: str = Field(description="predictions (files) or model (MLflow models).")
     metric: str
     direction: str
     timezone: str
@@ -89,6 +90,29 @@ class TeamPublic(BaseModel):
 
 
 # --- submissions ----------------------------------------------------------------------------
+
+
+class RegisteredModelOut(BaseModel):
+    """A model registered as a version of ``odx-<challenge>`` (rank 1 is the champion)."""
+
+    rank: int
+    team: str
+    submission_id: str
+    version: str
+    private_score: float | None
+
+
+class RescoreOut(BaseModel):
+    """A scored submission run or scored again and compared with what was recorded."""
+
+    submission_id: str
+    kind: str
+    verified: bool
+    scores_match: bool
+    predictions_match: bool | None = Field(description="Models only: the same bytes again.")
+    stored: dict[str, float | None]
+    recomputed: dict[str, float | None]
+    message: str
 
 
 class ModelRunPublic(BaseModel):

@@ -8,7 +8,14 @@ from typing import Annotated
 
 import typer
 
-from odx.platform.cli.common import ChallengeArg, JsonOpt, LocalOpt, local_session, print_json
+from odx.platform.cli.common import (
+    ChallengeArg,
+    JsonOpt,
+    LocalOpt,
+    local_session,
+    local_settings,
+    print_json,
+)
 from odx.platform.cli.output import console
 from odx.platform.cli.participant_cmd import client
 from odx.platform.cli.target import Remote, choose
@@ -87,11 +94,13 @@ def _organizer_action(challenge: str, action: str, local: bool) -> None:
     if isinstance(target, Remote):
         client().json("POST", f"/api/challenges/{challenge}/{action}")
     else:
-        from odx.platform.services import challenges
+        from odx.platform.services import challenges, model_registry
 
         local_actions = {"close": challenges.close, "reveal": challenges.reveal}
         with local_session(target) as session:
             local_actions[action](session, challenges.get(session, challenge), actor="cli")
+        if action == "reveal":  # committed: a model challenge's winners are registered now
+            model_registry.after_reveal(local_settings(target), challenge)
     console.print(f"{challenge}: {action} done")
 
 

@@ -11,6 +11,7 @@ import typer
 from odx.platform.cli import (
     challenges_cmd,
     datasets_cmd,
+    models_cmd,
     participant_cmd,
     teams_cmd,
     users_cmd,
@@ -28,6 +29,8 @@ cli.add_typer(datasets_cmd.app, name="datasets")
 cli.add_typer(challenges_cmd.challenges_app, name="challenges")
 cli.add_typer(users_cmd.users_app, name="users")
 cli.add_typer(teams_cmd.teams_app, name="teams")
+cli.add_typer(models_cmd.models_app, name="models")
+cli.command()(models_cmd.rescore)
 for command in participant_cmd.COMMANDS:
     cli.command()(command)
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Body
+from fastapi import APIRouter, BackgroundTasks, Body
 
-from odx.platform.api.deps import ChallengeDep, OrganizerUser, SessionDep
-from odx.platform.api.schemas import ChallengePublic
+from odx.platform.api.deps import ChallengeDep, OrganizerUser, SessionDep, SettingsDep
+from odx.platform.api.schemas import ChallengePublic, RegisteredModelOut
 from odx.platform.db.models import Challenge, utcnow
-from odx.platform.services import challenges
+from odx.platform.services import challenges, model_registry
 
 router = APIRouter(prefix="/api", tags=["challenges"])
 
@@ -26,6 +26,7 @@ def challenge_public(challenge: Challenge) -> ChallengePublic:
         dataset_id=spec.dataset.id,
         dataset_version=spec.dataset.version,
         task=spec.task.value,
+        submission=spec.submission.value,
         metric=spec.metric,
         direction="maximize" if spec.greater_is_better else "minimize",
         timezone=spec.timezone,
@@ -72,7 +73,26 @@ def close_challenge(
 
 @router.post("/challenges/{challenge_id}/reveal", response_model=ChallengePublic)
 def reveal_private(
-    challenge: ChallengeDep, user: OrganizerUser, session: SessionDep
+    challenge: ChallengeDep,
+    user: OrganizerUser,
+    session: SessionDep,
+    settings: SettingsDep,
+    after: BackgroundTasks,
 ) -> ChallengePublic:
+    """Reveal the private board; a model challenge's winners are then registered in MLflow
+    (after the reveal is committed)."""
     challenges.reveal(session, challenge, actor=user.name)
+    after.add_task(model_registry.after_reveal, settings, challenge.id)
     return challenge_public(challenge)
+
+
+@router.post(
+    "/challenges/{challenge_id}/models/register",
+    response_model=list[RegisteredModelOut],
+    summary="Register a revealed model challenge's ranked models in MLflow (organizers)",
+)
+def register_models(
+    challenge: ChallengeDep, user: OrganizerUser, settings: SettingsDep
+) -> list[RegisteredModelOut]:
+    registered = model_registry.register_finalists(settings, challenge.id)
+    return [RegisteredModelOut(**vars(model)) for model in registered]

@@ -8,11 +8,11 @@ from typing import Annotated
 from fastapi import APIRouter, File, Form, Request, UploadFile, status
 from sqlalchemy.orm import Session
 
-from odx.platform.api.deps import ChallengeDep, CurrentUser, SessionDep
-from odx.platform.api.schemas import Selection, SubmissionPublic, SubmissionStaff
+from odx.platform.api.deps import ChallengeDep, CurrentUser, ReviewerUser, SessionDep, SettingsDep
+from odx.platform.api.schemas import RescoreOut, Selection, SubmissionPublic, SubmissionStaff
 from odx.platform.db.models import Submission
+from odx.platform.services import rescore, teams
 from odx.platform.services import submissions as intake
-from odx.platform.services import teams
 from odx.platform.services.leaderboards import finals, listings, names
 from odx.platform.services.users import is_staff
 from odx.platform.uploads import receive_submission
@@ -83,3 +83,14 @@ def select_final(
 ) -> SubmissionPublic:
     submission = finals.choose_final(session, user, submission_id, body.selected)
     return _submission_view(session, submission, staff=False)
+
+
+@router.post(
+    "/submissions/{submission_id}/rescore",
+    response_model=RescoreOut,
+    summary="Run or score a scored submission again and compare (judges, organizers)",
+)
+def rescore_submission(submission_id: str, user: ReviewerUser, settings: SettingsDep) -> RescoreOut:
+    """A model is run again in the sandbox; its predictions and scores must match exactly."""
+    result = rescore.rescore(settings, submission_id)
+    return RescoreOut(**vars(result), verified=result.verified)

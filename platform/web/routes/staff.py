@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, BackgroundTasks, Form, Request
 from fastapi import Path as PathParam
 from fastapi.responses import HTMLResponse, RedirectResponse
 from sqlalchemy.orm import Session
@@ -22,7 +22,7 @@ from odx.platform import mlflow_ui
 from odx.platform.api.deps import ChallengeDep, SessionDep, SettingsDep
 from odx.platform.db.models import DatasetJob
 from odx.platform.errors import REPORTABLE, OdxError, reported
-from odx.platform.services import challenges, dataset_jobs, teams
+from odx.platform.services import challenges, dataset_jobs, model_registry, teams
 from odx.platform.services import datasets as dataset_service
 from odx.platform.services import submissions as intake
 from odx.platform.services.leaderboards import listings
@@ -273,6 +273,7 @@ def challenge_action(
     session: SessionDep,
     challenge: ChallengeDep,
     action: str,
+    after: BackgroundTasks,
     csrf: CsrfField = "",
 ) -> RedirectResponse:
     user = page.require(Role.organizer)
@@ -281,6 +282,7 @@ def challenge_action(
         challenges.close(session, challenge, actor=user.name)
     elif action == "reveal":
         challenges.reveal(session, challenge, actor=user.name)
+        after.add_task(model_registry.after_reveal, request.app.state.settings, challenge.id)
     else:
         raise OdxError(f"unknown action '{action}'; close or reveal")
     notice = "closed" if action == "close" else "revealed"
