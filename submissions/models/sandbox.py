@@ -182,6 +182,9 @@ def _bwrap_arguments(
     ]
     if os.geteuid() != 0:  # no root to drop from: an unprivileged user namespace instead
         args += ["--unshare-user", "--uid", str(SANDBOX_UID), "--gid", str(SANDBOX_UID)]
+    # the scratch first: a runtime that lives below /tmp (a venv there) is bound on top of it
+    scratch = str(limits.scratch_mb * 1024 * 1024)
+    args += ["--size", scratch, "--perms", "1777", "--tmpfs", SCRATCH]
     for name in ("lib", "lib64", "bin", "sbin"):
         if Path(f"/{name}").is_symlink():
             args += ["--symlink", os.readlink(f"/{name}"), f"/{name}"]
@@ -200,7 +203,6 @@ def _bwrap_arguments(
         "--proc", "/proc",
         "--dev", "/dev",
         "--size", str(limits.scratch_mb * 1024 * 1024), "--perms", "1777", "--tmpfs", "/dev/shm",
-        "--size", str(limits.scratch_mb * 1024 * 1024), "--perms", "1777", "--tmpfs", SCRATCH,
         "--setenv", "HOME", SCRATCH,
         "--setenv", "TMPDIR", SCRATCH,
         "--setenv", "PATH", "/usr/bin:/bin",
