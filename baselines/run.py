@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from odx.baselines.pipelines import BASELINES, fit_predict
+from odx.baselines.pipelines import BASELINES, Baseline, fit_predict
 from odx.datasets.release import TEST, TEST_SAMPLE, TRAIN, ReleaseManifest
 from odx.submissions.models.archive import zip_folder
 
@@ -31,20 +31,33 @@ class BaselinePrediction:
     example: pd.DataFrame  # a few test rows, the input example of the model's signature
 
 
+@dataclass(frozen=True)
+class _Fitted:
+    baseline: Baseline
+    model: object
+    predictions: pd.DataFrame  # of the rows given
+    example: pd.DataFrame  # a few of them without the id: the model's input example
+
+
+def _fit(public_dir: Path, manifest: ReleaseManifest, rows_file: str) -> _Fitted:
+    """The dataset's baseline trained on ``train.csv``, predicting ``rows_file``."""
+    id_column, target = manifest.id_column, manifest.target_column
+    baseline = BASELINES[manifest.dataset_id]
+    train = pd.read_csv(public_dir / TRAIN, dtype={id_column: str})
+    rows = pd.read_csv(public_dir / rows_file, dtype={id_column: str})
+    model, predictions = fit_predict(baseline, train, rows, id_column=id_column, target=target)
+    return _Fitted(baseline, model, predictions, rows.drop(columns=[id_column]).head(5))
+
+
 def predict_release(public_dir: Path) -> BaselinePrediction:
     """Train the dataset's baseline on ``train.csv`` and predict ``test.csv``; where the test
     features are hidden, the upload is the trained model instead (see ``model_release``)."""
     manifest = ReleaseManifest.read(public_dir)
     if manifest.hides_test_features:
         return model_release(public_dir)
-    id_column, target = manifest.id_column, manifest.target_column
-    baseline = BASELINES[manifest.dataset_id]
-    train = pd.read_csv(public_dir / TRAIN, dtype={id_column: str})
-    test = pd.read_csv(public_dir / TEST, dtype={id_column: str})
-    model, predictions = fit_predict(baseline, train, test, id_column=id_column, target=target)
-    example = test.drop(columns=[id_column]).head(5)
-    upload = predictions.to_csv(index=False).encode("utf-8")
-    return BaselinePrediction(baseline.description, upload, model, example)
+    fitted = _fit(public_dir, manifest, TEST)
+    upload = fitted.predictions.to_csv(index=False).encode("utf-8")
+    return BaselinePrediction(fitted.baseline.description, upload, fitted.model, fitted.example)
 
 
 def model_release(public_dir: Path) -> BaselinePrediction:
@@ -52,13 +65,8 @@ def model_release(public_dir: Path) -> BaselinePrediction:
     uploads to a model challenge (it predicts the hidden test features in the sandbox)."""
     import mlflow.sklearn
 
-    manifest = ReleaseManifest.read(public_dir)
-    id_column, target = manifest.id_column, manifest.target_column
-    baseline = BASELINES[manifest.dataset_id]
-    train = pd.read_csv(public_dir / TRAIN, dtype={id_column: str})
-    sample = pd.read_csv(public_dir / TEST_SAMPLE, dtype={id_column: str})
-    model, _ = fit_predict(baseline, train, sample, id_column=id_column, target=target)
-    example = sample.drop(columns=[id_column]).head(5)
+    fitted = _fit(public_dir, ReleaseManifest.read(public_dir), TEST_SAMPLE)
+    model, example, baseline = fitted.model, fitted.example, fitted.baseline
     method = "predict_proba" if baseline.output == "probability" else "predict"
     with tempfile.TemporaryDirectory(prefix="odx-baseline-") as folder:
         saved = Path(folder) / "model"

@@ -42,17 +42,7 @@ def claim(session: Session, submission_id: str, worker: str) -> bool:
 def heartbeat(session: Session, submission_id: str, worker: str) -> bool:
     """The owner of a running job says it is alive (long model runs); False once it is not
     the owner any more."""
-    result = session.execute(
-        update(Submission)
-        .where(
-            Submission.id == submission_id,
-            Submission.status == SubmissionStatus.SCORING,
-            Submission.worker == worker,
-        )
-        .values(heartbeat_at=utcnow())
-    )
-    session.commit()
-    return result.rowcount == 1
+    return finish(session, submission_id, worker, {"heartbeat_at": utcnow()})
 
 
 def take_over(session: Session, submission_id: str, worker: str) -> bool:
