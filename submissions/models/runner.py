@@ -23,13 +23,13 @@ EXIT_OUTPUT, EXIT_MEMORY = 2, 3
 
 def main(config: dict[str, Any]) -> int:
     _limit(config)
-    features = open(config["features"], "rb")  # noqa: SIM115 - opened before dropping privileges
-    predictions = open(config["predictions"], "w", encoding="utf-8", newline="")  # noqa: SIM115
-    status = open(config["status"], "w", encoding="utf-8")  # noqa: SIM115
+    features = open(config["features"], "rb")  # noqa: SIM115 - the hidden file is root's own
     if config.get("uid") is not None and os.geteuid() == 0:
         os.setgroups([])
         os.setresgid(config["gid"], config["gid"], config["gid"])
-        os.setresuid(config["uid"], config["uid"], config["uid"])
+        os.setresuid(config["uid"], config["uid"], config["uid"])  # for good: no capability left
+    predictions = open(config["predictions"], "w", encoding="utf-8", newline="")  # noqa: SIM115
+    status = open(config["status"], "w", encoding="utf-8")  # noqa: SIM115
     os.chdir(config["scratch"])
     report: dict[str, Any] = {}
     try:

@@ -180,7 +180,9 @@ def _bwrap_arguments(
         "--hostname",
         "sandbox",
     ]
-    if os.geteuid() != 0:  # no root to drop from: an unprivileged user namespace instead
+    if os.geteuid() == 0:  # the runner keeps only what it needs to become nobody
+        args += ["--cap-drop", "ALL", "--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID"]
+    else:  # no root to drop from: an unprivileged user namespace instead
         args += ["--unshare-user", "--uid", str(SANDBOX_UID), "--gid", str(SANDBOX_UID)]
     # the scratch first: a runtime that lives below /tmp (a venv there) is bound on top of it
     scratch = str(limits.scratch_mb * 1024 * 1024)

@@ -73,6 +73,25 @@ def test_unpickling_runs_only_inside_the_sandbox(tmp_path: Path, outside: Path) 
     assert result.outcome == "crashed" and "No such file or directory" in result.message
 
 
+def test_the_model_runs_as_nobody_without_capabilities_for_good(tmp_path: Path) -> None:
+    body = """
+    import os
+    print("ids", os.getresuid(), os.getresgid(), os.getgroups())
+    print([line for line in open("/proc/self/status") if line.startswith("Cap")])
+    try:
+        os.setuid(0)
+        print("BECAME ROOT")
+    except PermissionError as exc:
+        print("setuid refused", exc.strerror)
+    """
+    result = run(tmp_path, code_model(tmp_path, body))
+    assert result.ok, result.log
+    assert "ids (65534, 65534, 65534) (65534, 65534, 65534) []" in result.log
+    for capabilities in ("CapPrm", "CapEff", "CapAmb"):
+        assert f"{capabilities}:\\t0000000000000000" in result.log
+    assert "setuid refused" in result.log and "BECAME ROOT" not in result.log
+
+
 def test_hidden_labels_are_nowhere_to_be_read(tmp_path: Path, outside: Path) -> None:
     labels = outside / "hidden" / "labels.csv"
     body = f"""
