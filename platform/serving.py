@@ -77,7 +77,7 @@ def create_serving_app(settings: Settings, challenge_id: str, alias: str) -> Fas
         with one_at_a_time:
             run = run_model(
                 model_dir, features, run_dir / "run", task, limits,
-                unsandboxed=unsandboxed(settings),
+                unsandboxed=unsandboxed(settings), label=f"serve {name}@{alias}",
             )  # fmt: skip
         if not run.ok or run.predictions is None:
             return _problem(422, run.message)

@@ -81,6 +81,7 @@ def evaluate_model(
                 task,
                 limits,
                 unsandboxed=unsandboxed(settings),
+                label=f"submission {submission.id}",
             )
         record = _run_record(run, package, sandboxed=not unsandboxed(settings))
         if not run.ok or run.predictions is None:

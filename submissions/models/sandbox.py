@@ -96,8 +96,10 @@ def run_model(
     limits: ModelLimits = ModelLimits(),
     *,
     unsandboxed: bool = False,
+    label: str = "",
 ) -> SandboxRun:
-    """Run the model on ``features`` in the sandbox; ``work`` (new, private) holds the output."""
+    """Run the model on ``features`` in the sandbox; ``work`` (new, private) holds the output.
+    ``label`` (e.g. the submission id) names the run in the process list."""
     executable = bwrap()
     if executable is None and not unsandboxed:
         raise SandboxUnavailableError(
@@ -112,9 +114,11 @@ def run_model(
         scratch = work / "scratch"
         scratch.mkdir()
         config = _config(task, limits, model_root, features, output, scratch, uid=None)
+        config["label"] = label
         command = [sys.executable, "-I", str(RUNNER), json.dumps(config)]
     else:
         config = _config(task, limits, MODEL, f"{INPUT}/{FEATURES_NAME}", OUTPUT, SCRATCH)
+        config["label"] = label
         command = [
             executable or "bwrap",
             *_bwrap_arguments(model_root, features, output, limits),

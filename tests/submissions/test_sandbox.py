@@ -34,19 +34,22 @@ def outside(tmp_path: Path) -> Path:
 
 
 def run(tmp_path: Path, model: Path, limits: ModelLimits = FAST) -> SandboxRun:
-    return run_model(model, features(tmp_path), tmp_path / "work", TASK, limits)
+    label = f"test {tmp_path.name}"
+    return run_model(model, features(tmp_path), tmp_path / "work", TASK, limits, label=label)
 
 
-def sandbox_processes() -> list[int]:
-    """Processes still running the sandbox's runner, from any test."""
+def sandbox_processes(tmp_path: Path) -> list[int]:
+    """Processes still running this test's sandboxed runner (labelled with its folder)."""
+    mine = f"test {tmp_path.name}".encode()
     found = []
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
             try:
-                if b"/sandbox/runner.py" in (entry / "cmdline").read_bytes():
-                    found.append(int(entry.name))
+                command = (entry / "cmdline").read_bytes()
             except OSError:
                 continue
+            if b"/sandbox/runner.py" in command and mine in command:
+                found.append(int(entry.name))
     return found
 
 
@@ -197,7 +200,7 @@ def test_a_fork_loop_stops_at_the_process_limit_and_leaves_nothing(tmp_path: Pat
     refused_after = int(result.log.split("fork refused after")[1].split()[0])
     assert refused_after < 24
     assert result.seconds < 30  # the children sleeping 30 s died with the sandbox
-    assert sandbox_processes() == []
+    assert sandbox_processes(tmp_path) == []
 
 
 def test_allocating_past_the_memory_limit_fails_the_run(tmp_path: Path) -> None:
@@ -221,7 +224,7 @@ def test_a_model_that_never_returns_is_stopped_at_the_time_limit(tmp_path: Path)
     result = run(tmp_path, code_model(tmp_path, body), ModelLimits(seconds=8))
     assert result.outcome == "timeout" and "8 s" in result.message
     assert 8 <= result.seconds < 20 and "sleeping" in result.log
-    assert sandbox_processes() == []
+    assert sandbox_processes(tmp_path) == []
 
 
 def test_a_flood_of_output_is_capped(tmp_path: Path) -> None:
@@ -261,6 +264,6 @@ def test_the_development_setting_runs_the_same_runner_unsandboxed(
 
 
 @pytest.fixture(autouse=True)
-def _no_sandbox_left_running() -> Iterator[None]:
+def _no_sandbox_left_running(tmp_path: Path) -> Iterator[None]:
     yield
-    assert sandbox_processes() == []
+    assert sandbox_processes(tmp_path) == []

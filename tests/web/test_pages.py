@@ -7,6 +7,7 @@ import re
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import get_args
 
 import httpx
 import pytest
@@ -18,6 +19,7 @@ from odx.platform.web.i18n import catalogue
 from odx.platform.web.routes.staff import NOTICES
 from odx.platform.web.security import SESSION_COOKIE
 from odx.scoring.metrics import METRICS
+from odx.submissions.models.sandbox import Outcome
 
 PUBLIC_PAGES = [
     "/",
@@ -196,6 +198,7 @@ def test_every_message_used_by_a_template_exists_in_both_languages() -> None:
         "task.": [t.value for t in TaskType],
         "org.notice.": list(NOTICES),
         "tabs.": ["overview", "data", "leaderboard", "submit", "submissions"],
+        "model.": [*get_args(Outcome), "refused"],
     }
     built = {prefix + value for prefix, values in families.items() for value in values}
     built |= {f"status.{s}.heading" for s in families["status."]}
