@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 
 from odx.scoring.metrics import METRICS
+from odx.scoring.migration_lock import ALEMBIC_LOCK
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -62,13 +63,25 @@ class RunRecord:
     model_run: dict[str, Any] | None = None  # a model submission's sandbox run
 
 
+_opened: set[str] = set()
+
+
 def mlflow_client(tracking_uri: str) -> MlflowClient:
-    """A client bound to one store; the global tracking URI is never touched (threads differ)."""
+    """A client bound to one store; the global tracking URI is never touched (threads differ).
+
+    A database store is opened (created and migrated, with Alembic) once per process under
+    :data:`ALEMBIC_LOCK`, so it never migrates while another thread runs Alembic.
+    """
     # Usage telemetry is off unless explicitly enabled: this store holds private scores.
     os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
     from mlflow import MlflowClient
 
-    return MlflowClient(tracking_uri=tracking_uri)
+    client = MlflowClient(tracking_uri=tracking_uri)
+    if tracking_uri not in _opened and not is_server(tracking_uri):
+        with ALEMBIC_LOCK:
+            client._tracking_client.store  # noqa: B018 - opening the store migrates it
+            _opened.add(tracking_uri)
+    return client
 
 
 def is_server(tracking_uri: str) -> bool:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import lru_cache
@@ -10,6 +9,8 @@ from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.orm import Session, sessionmaker
+
+from odx.scoring.migration_lock import ALEMBIC_LOCK
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 MIGRATION_LOCK = 0x0D7_0001  # PostgreSQL advisory lock key held while migrating
@@ -46,7 +47,6 @@ def alembic_config(url: str):  # type: ignore[no-untyped-def]
 
 
 _upgraded: set[str] = set()
-_upgrade_lock = threading.Lock()
 
 
 def upgrade(url: str) -> None:
@@ -57,7 +57,7 @@ def upgrade(url: str) -> None:
     migrating at once."""
     from alembic import command
 
-    with _upgrade_lock:
+    with ALEMBIC_LOCK:  # MLflow's store migrates with Alembic too, on other threads
         if url in _upgraded:
             return
         engine = get_engine(url)
