@@ -24,10 +24,10 @@ from fastapi.responses import JSONResponse
 
 from odx.platform.db.engine import session_scope
 from odx.platform.services import challenges, model_registry
-from odx.platform.services.models import require_sandbox, unsandboxed
+from odx.platform.services.models import limits_of, require_sandbox, unsandboxed
 from odx.platform.settings import Settings
 from odx.scoring.registry import fetch_version
-from odx.submissions.models.sandbox import ModelLimits, ModelTask, run_model
+from odx.submissions.models.sandbox import ModelTask, run_model
 
 MAX_BODY_BYTES = 16 * 1024 * 1024
 ROW = "__odx_row__"  # the row number the sandbox's runner pairs predictions with
@@ -56,11 +56,7 @@ def create_serving_app(settings: Settings, challenge_id: str, alias: str) -> Fas
     with session_scope(settings.resolved_database_url) as session:
         challenge = challenges.get(session, challenge_id)
         spec = challenges.spec_of(challenge)
-    limits = ModelLimits(
-        seconds=spec.model_limits.seconds,
-        memory_mb=spec.model_limits.memory_mb,
-        processes=spec.model_limits.processes,
-    )
+    limits = limits_of(spec)
     task = ModelTask(ROW, [PREDICTION], binary=spec.task.value == "binary")
     work = Path(tempfile.mkdtemp(prefix="odx-serve-"))
     name = model_registry.registered_name(challenge_id)

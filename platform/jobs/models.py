@@ -21,13 +21,13 @@ from odx.platform.db.engine import session_scope
 from odx.platform.db.models import Challenge, Submission
 from odx.platform.jobs import queue
 from odx.platform.services.challenges import spec_of
-from odx.platform.services.models import unsandboxed
+from odx.platform.services.models import limits_of, unsandboxed
 from odx.platform.settings import Settings
 from odx.scoring.evaluate import Evaluation, Rejection, Release, evaluate
 from odx.submissions.archives import ArchiveError
 from odx.submissions.models.archive import ModelPackage, unpack_model
 from odx.submissions.models.requirements import check_runtime
-from odx.submissions.models.sandbox import ModelLimits, ModelTask, SandboxRun, run_model
+from odx.submissions.models.sandbox import ModelTask, SandboxRun, run_model
 from odx.submissions.storage import ObjectStore
 
 HEARTBEAT_SECONDS = 10.0
@@ -67,23 +67,19 @@ def evaluate_model(
         task = ModelTask(
             manifest.id_column, [manifest.target_column], binary=manifest.task == "binary"
         )
-        limits = ModelLimits(
-            seconds=spec.model_limits.seconds,
-            memory_mb=spec.model_limits.memory_mb,
-            processes=spec.model_limits.processes,
-        )
         features = release.hidden_dir / TEST_FEATURES
+        bare = unsandboxed(settings)
         with _heartbeat(settings, submission.id, worker):
             run = run_model(
                 package.root,
                 features,
                 work / "run",
                 task,
-                limits,
-                unsandboxed=unsandboxed(settings),
+                limits_of(spec),
+                unsandboxed=bare,
                 label=f"submission {submission.id}",
             )
-        record = _run_record(run, package, sandboxed=not unsandboxed(settings))
+        record = _run_record(run, package, sandboxed=not bare)
         if not run.ok or run.predictions is None:
             problem = {"code": f"model_{run.outcome}", "message": run.message}
             return ModelOutcome(Rejection([problem]), record)

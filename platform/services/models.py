@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import logging
 
+from odx.platform.challenges.spec import ChallengeSpec
 from odx.platform.settings import Settings
-from odx.submissions.models.sandbox import SandboxUnavailableError, bwrap
+from odx.submissions.models.sandbox import ModelLimits, SandboxUnavailableError, bwrap
 
 log = logging.getLogger("odx.models")
 
@@ -28,4 +29,13 @@ def require_sandbox(settings: Settings) -> None:
     raise SandboxUnavailableError(
         "this server cannot run models: the bubblewrap sandbox ('bwrap', Debian package "
         "'bubblewrap') is not installed; ask the organizers to install it"
+    )
+
+
+def limits_of(spec: ChallengeSpec) -> ModelLimits:
+    """What one run of a model may use, as the challenge's ``model_limits`` say."""
+    return ModelLimits(
+        seconds=spec.model_limits.seconds,
+        memory_mb=spec.model_limits.memory_mb,
+        processes=spec.model_limits.processes,
     )
