@@ -116,7 +116,7 @@ def upload_to_scored(settings: Settings, challenge_id: str, upload: bytes) -> tu
         challenge = challenges.get(session, challenge_id)
         user = users.get_by_name(session, "kim")
         submission_id = intake.accept(
-            session, settings, challenge, user, [upload], file_name="model.zip"
+            session, settings, challenge, user, intake.BytesUpload(upload, file_name="model.zip")
         ).id
     outcome = run_job(settings, submission_id, "bench")
     seconds = time.perf_counter() - started

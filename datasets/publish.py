@@ -282,6 +282,8 @@ def stage_and_commit(
     try:
         manifest = writer(staging[0], staging[1])
         staging[0].chmod(0o755)
+        for label_file in staging[1].iterdir():
+            label_file.chmod(0o600)
         for folder, final in zip(staging, (public_final, hidden_final), strict=True):
             _fsync_tree(folder)
             try:

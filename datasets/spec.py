@@ -351,6 +351,8 @@ class SplitSpec(_Strict):
         examples=[0.5],
     )
     seed: int = Field(
+        ge=0,
+        le=2**32 - 1,  # what numpy's generators take
         description="Seed of every random choice, so the same inputs give the same split.",
         examples=[20251124],
     )
@@ -447,6 +449,7 @@ class PrivacySpec(_Strict):
     k_anonymity: int = Field(
         default=1,
         ge=1,
+        le=1_000_000,
         description="Smallest number of rows that must share every combination of the "
         "quasi-identifiers.",
         examples=[10],

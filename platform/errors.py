@@ -68,6 +68,7 @@ class OdxError(Exception):
         super().__init__(detail)
         self.detail = detail
         self.extra = extra or {}
+        self.headers: dict[str, str] = {}  # HTTP headers the answer carries (Retry-After)
 
     def to_problem(self, instance: str | None = None) -> dict[str, Any]:
         """The error as an RFC 9457 problem body."""

@@ -34,6 +34,21 @@ class Settings(BaseSettings):
         default=1024 * 1024 * 1024,
         description="Largest dataset archive an organizer may upload, and its unpacked size.",
     )
+    max_request_bytes: int = Field(
+        default=1024 * 1024,
+        gt=0,
+        description="Largest body of any other request (JSON, a challenge's YAML).",
+    )
+    upload_idle_seconds: float = Field(
+        default=30.0,
+        gt=0,
+        description="A request body that sends nothing for this long is dropped (408).",
+    )
+    max_concurrent_bodies: int = Field(
+        default=32,
+        ge=1,
+        description="Request bodies received at once; more wait for a 503 and Retry-After.",
+    )
     workers: int = Field(
         default=2, ge=0, description="Scoring threads inside the server (0: none, e.g. Celery)."
     )
@@ -55,6 +70,11 @@ class Settings(BaseSettings):
         default=None,
         description="Production mode: Celery broker, e.g. amqp://guest:guest@127.0.0.1:5672//; "
         "unset: the embedded threads score inside the server.",
+    )
+    ratelimit_url: str | None = Field(
+        default=None,
+        description="Where failed sign-in and invite-code attempts are counted, e.g. "
+        "redis://127.0.0.1:6379/0 (shared by every API process); unset: in memory.",
     )
     queue_prefix: str = Field(
         default="odx.",

@@ -1,24 +1,62 @@
 """Receiving uploads, shared by both edges (the JSON API and the pages).
 
-Two ways in: a multipart file that FastAPI has spooled (a submission), read back in
-chunks; or a raw body pulled chunk by chunk from a worker thread as it arrives (a dataset
-zip), so that a route declaring no body parameter has the token and the role checked before
-a byte is read, and the service stops at its own limit with nothing beyond it received.
+No upload route lets FastAPI parse its body: FastAPI would receive (and spool to a temp
+file) the whole body before a dependency checks the token. A route declares no body
+parameter instead, so the token, the role, the phase and the quota are checked from the
+headers first; the service then pulls the body chunk by chunk as it stores it and stops at
+its own limit, with nothing beyond it received or written anywhere.
+
+Two shapes of body: a raw one (a dataset zip, ``body_chunks``) and multipart/form-data (a
+submission, or a dataset zip sent by the organizer page's form), parsed as it arrives by
+``FormUpload``: small text fields are kept, the one file part goes straight to the store.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from typing import Any
 
 import anyio.from_thread
+from python_multipart.multipart import MultipartParseError, MultipartParser, parse_options_header
 from sqlalchemy.orm import Session
-from starlette.datastructures import UploadFile
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 
 from odx.platform.db.models import Challenge, Submission, User
+from odx.platform.errors import Message, OdxError
 from odx.platform.services import submissions as intake
 
-CHUNK = 1 << 20
+# The request body of a form upload, for the OpenAPI schema (FastAPI does not parse it).
+UPLOAD_FORM = {
+    "required": True,
+    "content": {
+        "multipart/form-data": {
+            "schema": {
+                "type": "object",
+                "required": ["file"],
+                "properties": {
+                    "file": {"type": "string", "format": "binary"},
+                    "message": {"type": "string", "maxLength": 500},
+                },
+            }
+        }
+    },
+}
+MAX_FIELDS = 8  # text fields beside the file: a form has a handful (csrf_token, message, …)
+MAX_FIELD_BYTES = 4096
+
+
+class MalformedFormError(OdxError):
+    code = "malformed_form"
+    title = "Malformed form"
+    status = 400
+
+
+class ClientGoneError(OdxError):
+    """The client went away mid-body; nobody reads the answer, but nothing is stored."""
+
+    code = "client_disconnected"
+    title = "Client disconnected"
+    status = 400
 
 
 def declared_length(request: Request) -> int | None:
@@ -28,20 +66,152 @@ def declared_length(request: Request) -> int | None:
 
 
 def body_chunks(request: Request) -> Iterator[bytes]:
-    """The body as a blocking iterator, for a service running in a worker thread."""
+    """The body as a blocking iterator, for a service running in a worker thread. The body
+    guard (``odx.platform.api.bodies``) drops a body that stalls."""
     stream = request.stream().__aiter__()
     while True:
         try:
             chunk = anyio.from_thread.run(stream.__anext__)
         except StopAsyncIteration:
             return
+        except ClientDisconnect:
+            raise ClientGoneError("the client disconnected before the upload ended") from None
         if chunk:
             yield chunk
 
 
-def file_chunks(file: UploadFile) -> Iterator[bytes]:
-    """A spooled upload read back in chunks, never whole into memory."""
-    return iter(lambda: file.file.read(CHUNK), b"")
+def _malformed(reason: str) -> MalformedFormError:
+    return MalformedFormError(
+        Message("upload.malformed", "the upload is not a valid form: {reason}", reason=reason)
+    )
+
+
+class FormUpload:
+    """A multipart/form-data body read as it arrives: one file part (``file``) streamed
+    through ``chunks()``, the small text fields beside it kept in ``fields``.
+
+    ``before_file`` sees the fields sent before the file (a page's CSRF token comes first,
+    in the form's order) and may refuse before any of the file is stored. ``fields`` is
+    complete once ``chunks()`` is exhausted.
+    """
+
+    def __init__(
+        self,
+        request: Request,
+        *,
+        file_field: str = "file",
+        before_file: Callable[[dict[str, str]], None] | None = None,
+    ) -> None:
+        self._request = request
+        self._file_field = file_field
+        self._before_file = before_file
+        self.fields: dict[str, str] = {}
+        self.file_name = ""
+        self.has_file = False
+        self.declared_bytes = declared_length(request)
+        self._parts: Iterator[bytes] | None = None
+        self._first: bytes | None = None
+
+    @property
+    def message(self) -> str:
+        return self.fields.get("message", "")
+
+    def _boundary(self) -> bytes:
+        kind, options = parse_options_header(self._request.headers.get("content-type"))
+        boundary = options.get(b"boundary")
+        if kind != b"multipart/form-data" or not boundary:
+            raise _malformed("send multipart/form-data with the file in a part named 'file'")
+        return boundary
+
+    def start(self) -> dict[str, str]:
+        """Read the body up to the start of the file part (or its end, if it has none):
+        the fields sent before the file, e.g. a page's CSRF token."""
+        if self._parts is None:
+            self._parts = self._read()
+            self._first = next(self._parts, None)
+        return dict(self.fields)
+
+    def chunks(self) -> Iterator[bytes]:
+        """The file's bytes, as the body arrives; text fields are collected on the way."""
+        self.start()
+        if self._first is not None:
+            yield self._first
+        assert self._parts is not None
+        yield from self._parts
+        if not self.has_file:
+            raise _malformed(f"no file was sent in a part named '{self._file_field}'")
+
+    def _read(self) -> Iterator[bytes]:
+        """The whole body through the parser; yields b"" when the file part begins, then
+        the file's bytes."""
+        parser, pending = self._parser()
+        try:
+            for network_chunk in body_chunks(self._request):
+                parser.write(network_chunk)
+                yield from pending
+                pending.clear()
+            parser.finalize()
+        except MultipartParseError as exc:
+            raise _malformed(str(exc)) from None
+        yield from pending
+
+    def _parser(self) -> tuple[MultipartParser, list[bytes]]:
+        pending: list[bytes] = []
+        part: dict[str, Any] = {}
+
+        def on_part_begin() -> None:
+            part.clear()
+            part.update(headers={}, field=b"", value=b"", data=[], size=0, is_file=False)
+
+        def on_header_field(data: bytes, start: int, end: int) -> None:
+            part["field"] += data[start:end]
+
+        def on_header_value(data: bytes, start: int, end: int) -> None:
+            part["value"] += data[start:end]
+
+        def on_header_end() -> None:
+            part["headers"][part["field"].lower()] = part["value"]
+            part["field"], part["value"] = b"", b""
+
+        def on_headers_finished() -> None:
+            _, options = parse_options_header(part["headers"].get(b"content-disposition"))
+            name = options.get(b"name", b"").decode("utf-8", "replace")
+            part["name"] = name
+            if b"filename" not in options:
+                if len(self.fields) >= MAX_FIELDS:
+                    raise _malformed(f"more than {MAX_FIELDS} fields")
+                return
+            if name != self._file_field or self.has_file:
+                raise _malformed(f"send exactly one file, in a part named '{self._file_field}'")
+            if self._before_file is not None:
+                self._before_file(dict(self.fields))
+            self.has_file = part["is_file"] = True
+            self.file_name = options[b"filename"].decode("utf-8", "replace")
+            pending.append(b"")  # the file begins: start() stops here
+
+        def on_part_data(data: bytes, start: int, end: int) -> None:
+            if part["is_file"]:
+                pending.append(bytes(data[start:end]))
+                return
+            part["size"] += end - start
+            if part["size"] > MAX_FIELD_BYTES:
+                raise _malformed(f"the field '{part['name']}' is longer than {MAX_FIELD_BYTES}")
+            part["data"].append(bytes(data[start:end]))
+
+        def on_part_end() -> None:
+            if not part["is_file"]:
+                self.fields[part["name"]] = b"".join(part["data"]).decode("utf-8", "replace")
+
+        callbacks = {
+            "on_part_begin": on_part_begin,
+            "on_header_field": on_header_field,
+            "on_header_value": on_header_value,
+            "on_header_end": on_header_end,
+            "on_headers_finished": on_headers_finished,
+            "on_part_data": on_part_data,
+            "on_part_end": on_part_end,
+        }
+        return MultipartParser(self._boundary(), callbacks), pending  # type: ignore[arg-type]
 
 
 def queue_submission(request: Request, submission_id: str) -> None:
@@ -64,20 +234,12 @@ def receive_submission(
     session: Session,
     challenge: Challenge,
     user: User,
-    file: UploadFile,
-    message: str,
+    *,
+    before_file: Callable[[dict[str, str]], None] | None = None,
 ) -> Submission:
-    """Store an upload in chunks, queue it and hand it to the workers (the API's and the
-    pages' upload both end here)."""
-    settings = request.app.state.settings
-    submission = intake.accept(
-        session,
-        settings,
-        challenge,
-        user,
-        file_chunks(file),
-        file_name=file.filename or "",
-        message=message,
-    )
+    """Check the team, phase, quota and declared size, then store the form's file as it
+    arrives, queue it and hand it to the workers (the API's and the pages' upload end here)."""
+    form = FormUpload(request, before_file=before_file)
+    submission = intake.accept(session, request.app.state.settings, challenge, user, form)
     queue_submission(request, submission.id)
     return submission

@@ -42,11 +42,14 @@ class ObjectStore:
     def put_chunks(self, chunks: Iterable[bytes], *, max_bytes: int) -> StoredFile:
         """Write chunks to a temp file while hashing; refuse past ``max_bytes`` and keep nothing."""
         staging = self.root / "staging"
-        staging.mkdir(parents=True, exist_ok=True)
+        staging.mkdir(mode=0o700, parents=True, exist_ok=True)
         temp = staging / uuid.uuid4().hex
         digest, size = hashlib.sha256(), 0
         try:
-            with temp.open("wb") as handle:
+            # Owner-only: a participant's file is nobody else's to read on this machine.
+            with os.fdopen(
+                os.open(temp, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600), "wb"
+            ) as handle:
                 for chunk in chunks:
                     size += len(chunk)
                     if size > max_bytes:
@@ -58,7 +61,7 @@ class ObjectStore:
                 handle.flush()
                 os.fsync(handle.fileno())
             final = self.path_for(digest.hexdigest())
-            final.parent.mkdir(parents=True, exist_ok=True)
+            final.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
             os.replace(temp, final)
             return StoredFile(digest.hexdigest(), size, final)
         finally:

@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import APIRouter, FastAPI
 
 from odx.platform.api import problems
+from odx.platform.api.bodies import BodyGuard
 from odx.platform.api.routers import (
     audit,
     challenges,
@@ -18,10 +19,18 @@ from odx.platform.api.routers import (
     teams,
     users,
 )
+from odx.platform.services.attempts import Attempts
 from odx.platform.services.datasets import prepare_storage
 from odx.platform.settings import Settings, get_settings
 from odx.platform.web import install as install_pages
 from odx.platform.web.errors import error_page
+
+meta = APIRouter(tags=["meta"])
+
+
+@meta.get("/healthz", summary="Liveness check")
+def healthz() -> dict[str, str]:
+    return {"status": "ok"}
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -57,17 +66,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.settings = settings
+    app.state.attempts = Attempts.for_settings(settings)
     app.state.jobs = None  # who scores: set at start-up (embedded worker, broker or none)
     problems.install(app, html=error_page)
-    app.include_router(datasets.router)
-    app.include_router(dataset_jobs.router)
-    for resource in (challenges, teams, submissions, leaderboards, audit, users):
-        app.include_router(resource.router)
+    app.add_middleware(BodyGuard, settings=settings)
+    resources = (datasets, dataset_jobs, challenges, teams, submissions, leaderboards, audit, users)
+    for resource in resources:
+        app.include_router(problems.document(resource.router))
+    app.include_router(problems.document(meta))
 
     install_pages(app)
-
-    @app.get("/healthz", tags=["meta"], summary="Liveness check")
-    def healthz() -> dict[str, str]:
-        return {"status": "ok"}
 
     return app

@@ -6,12 +6,14 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Path, Request
 from sqlalchemy.orm import Session
 
+from odx.platform.db import MAX_INTEGER
 from odx.platform.db.engine import session_scope
 from odx.platform.db.models import Challenge, User
 from odx.platform.services import challenges, users
+from odx.platform.services.attempts import Attempts, Secret, Who
 from odx.platform.services.users import Role
 from odx.platform.settings import Settings
 
@@ -39,8 +41,28 @@ def bearer_token(request: Request) -> str | None:
     return token.strip() or None if scheme.lower() == "bearer" else None
 
 
+def attempts_of(request: Request) -> Attempts:
+    """The app's counts of failed attempts at secrets (tokens, invite codes)."""
+    return request.app.state.attempts
+
+
+def client_of(request: Request, *accounts: tuple[str, str]) -> Who:
+    """Whose failures a try counts toward: the client's address (uvicorn takes it from
+    X-Forwarded-For only behind a trusted proxy) and the accounts concerned."""
+    return Who(request.client.host if request.client else "unknown", accounts)
+
+
+def authenticate(request: Request, session: Session, token: str | None) -> User:
+    """The user holding ``token``; too many wrong tokens from one client get 429."""
+    if not token:
+        return users.authenticate(session, token)  # 401: no secret was tried
+    return attempts_of(request).attempt(
+        Secret.TOKEN, client_of(request), lambda: users.authenticate(session, token)
+    )
+
+
 def _current_user(request: Request, session: SessionDep) -> User:
-    return users.authenticate(session, bearer_token(request))
+    return authenticate(request, session, bearer_token(request))
 
 
 CurrentUser = Annotated[User, Depends(_current_user)]
@@ -49,7 +71,7 @@ CurrentUser = Annotated[User, Depends(_current_user)]
 def optional_user(request: Request, session: Session) -> User | None:
     """The token's user when a token is sent, else nobody (routes open to everyone)."""
     token = bearer_token(request)
-    return users.authenticate(session, token) if token else None
+    return authenticate(request, session, token) if token else None
 
 
 def require_role(*roles: Role) -> Callable[[User], User]:
@@ -71,3 +93,7 @@ def _challenge(challenge_id: str, session: SessionDep) -> Challenge:
 
 
 ChallengeDep = Annotated[Challenge, Depends(_challenge)]
+
+# A number in the address that names a row (a version, a run): bounded like the column, so
+# that a huge number is a 422, not an overflow inside the database driver.
+RowNumber = Annotated[int, Path(ge=1, le=MAX_INTEGER)]

@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from odx.datasets.spec import TaskType, Text
 from odx.datasets.specfile import decode_utf8, parse_yaml_model, read_utf8
+from odx.platform.db import MAX_INTEGER
 from odx.platform.errors import InvalidInputError
 from odx.platform.states import SubmissionKind
 from odx.scoring.metrics import METRICS
@@ -35,7 +36,7 @@ class _Strict(BaseModel):
 
 class DatasetRef(_Strict):
     id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{1,62}$")
-    version: int = Field(ge=1)
+    version: int = Field(ge=1, le=MAX_INTEGER)
 
 
 class Phase(_Strict):
@@ -62,9 +63,12 @@ class Phase(_Strict):
 
 class Limits(_Strict):
     daily_submissions: int = Field(default=5, ge=1, le=1000)
-    total_submissions: int | None = Field(default=None, ge=1)
+    total_submissions: int | None = Field(default=None, ge=1, le=100_000)
     daily_failed_submissions: int = Field(
-        default=10, ge=0, description="Invalid files a team may send per day (probing cap)."
+        default=10,
+        ge=0,
+        le=1000,
+        description="Invalid files a team may send per day (probing cap).",
     )
     team_size: int = Field(default=5, ge=1, le=100)
     final_submissions: int = Field(default=2, ge=1, le=10)

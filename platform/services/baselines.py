@@ -58,9 +58,11 @@ def run_baseline(settings: Settings, challenge_id: str) -> BaselineOutcome:
             settings,
             challenge,
             user,
-            [prediction.upload],
-            file_name=MODEL_UPLOAD_NAME if is_model else UPLOAD_NAME,
-            message=f"baseline: {prediction.description}",
+            submissions.BytesUpload(
+                prediction.upload,
+                file_name=MODEL_UPLOAD_NAME if is_model else UPLOAD_NAME,
+                message=f"baseline: {prediction.description}",
+            ),
         )
         submission_id = submission.id
     # 'skipped' when a server's worker took the job first: then wait for its outcome.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -65,8 +66,26 @@ def search_dirs(settings: Settings) -> list[Path]:
 
 
 def prepare_storage(settings: Settings) -> None:
-    """Create the data folder and bring the database schema up to date."""
-    settings.resolved_home.mkdir(parents=True, exist_ok=True)
+    """Create the data folder and bring the database schema up to date.
+
+    What only the server may read (the databases, hidden labels, uploads, MLflow's
+    artifacts) is its owner's alone: folders 0700, database files 0600.
+    """
+    settings.resolved_home.mkdir(mode=0o700, parents=True, exist_ok=True)
+    private = (
+        settings.hidden_root,
+        settings.objects_root,
+        settings.uploads_root,
+        settings.mlflow_artifact_root,
+    )
+    for folder in private:
+        folder.mkdir(mode=0o700, exist_ok=True)
+        folder.chmod(0o700)
+    for url in (settings.resolved_database_url, settings.resolved_mlflow_uri):
+        database = Path(url.removeprefix("sqlite:///"))
+        if url.startswith("sqlite:///") and database.parent.is_dir() and database.name[:1] != ":":
+            os.close(os.open(database, os.O_CREAT | os.O_WRONLY, 0o600))  # before SQLite does
+            database.chmod(0o600)
     upgrade(settings.resolved_database_url)
 
 

@@ -13,6 +13,7 @@ import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Protocol
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -20,7 +21,7 @@ from sqlalchemy.orm import Session
 from odx.platform.db.engine import session_scope
 from odx.platform.db.models import Challenge, Submission, Team, TeamMember, User, utcnow
 from odx.platform.errors import ConflictError, InvalidInputError, Message, NotFoundError, OdxError
-from odx.platform.services import models, teams
+from odx.platform.services import models, teams, text
 from odx.platform.services.challenges import is_open, spec_of
 from odx.platform.settings import Settings
 from odx.platform.states import (
@@ -29,7 +30,7 @@ from odx.platform.states import (
     SubmissionKind,
     SubmissionStatus,
 )
-from odx.submissions.storage import ObjectStore
+from odx.submissions.storage import ObjectStore, UploadTooLargeError
 
 MIN_PREFIX = 6  # `odx submissions` prints 12 characters; 6 hex digits make a clash unlikely
 SHOWN_MATCHES = 5
@@ -73,8 +74,9 @@ def _team_lock(team_id: int) -> threading.Lock:
 
 def _counts(
     session: Session, challenge: Challenge, team: Team, since: datetime
-) -> tuple[int, int, int]:
-    """(counted today, counted in total, invalid files today) for a team."""
+) -> tuple[int, int, int, int]:
+    """(counted today, counted in total, invalid files today, files not yet checked today)
+    for a team."""
     counted = Submission.failure.is_(None)  # invalid files and server faults spare the quota
     base = select(func.count()).where(
         Submission.challenge_id == challenge.id, Submission.team_id == team.id
@@ -84,6 +86,7 @@ def _counts(
         session.scalar(today.where(counted)) or 0,
         session.scalar(base.where(counted)) or 0,
         session.scalar(today.where(Submission.failure == Failure.INVALID_FILE)) or 0,
+        session.scalar(today.where(Submission.status.not_in(FINAL_SUBMISSION_STATES))) or 0,
     )
 
 
@@ -98,6 +101,7 @@ class Quota:
     invalid_today: int
     invalid_daily: int
     resets_at: datetime
+    waiting_today: int = 0  # queued or running: each may still turn out invalid
 
     @property
     def remaining_today(self) -> int:
@@ -110,7 +114,7 @@ class Quota:
 def quota(session: Session, challenge: Challenge, team: Team, now: datetime) -> Quota:
     spec = spec_of(challenge)
     day_start, day_end = spec.day_bounds(now)
-    today, total, invalid = _counts(session, challenge, team, day_start)
+    today, total, invalid, waiting = _counts(session, challenge, team, day_start)
     limits = spec.limits
     return Quota(
         used_today=today,
@@ -120,6 +124,7 @@ def quota(session: Session, challenge: Challenge, team: Team, now: datetime) -> 
         invalid_today=invalid,
         invalid_daily=limits.daily_failed_submissions,
         resets_at=day_end,
+        waiting_today=waiting,
     )
 
 
@@ -155,6 +160,20 @@ def check_can_submit(session: Session, challenge: Challenge, team: Team, now: da
                 total=left.total,
             )
         )
+    if left.invalid_today < left.invalid_daily <= left.invalid_today + left.waiting_today:
+        # A file waiting to be checked may still be invalid: reserve its place under the
+        # cap, or concurrent uploads would overshoot it once they are found invalid.
+        raise SubmissionLimitError(
+            Message(
+                "quota.invalid_waiting",
+                "your team sent {invalid} invalid files today and {waiting} more are still "
+                "being checked, which reaches the cap of {cap} invalid files a day; "
+                "wait until they are scored",
+                invalid=left.invalid_today,
+                waiting=left.waiting_today,
+                cap=left.invalid_daily,
+            )
+        )
     if left.invalid_today >= left.invalid_daily:
         raise SubmissionLimitError(
             Message(
@@ -168,25 +187,73 @@ def check_can_submit(session: Session, challenge: Challenge, team: Team, now: da
     return phase.name
 
 
+FORM_ENVELOPE = 64 * 1024  # a form's framing and text fields beside the file, at most
+MAX_MESSAGE = 500
+
+
+class Upload(Protocol):
+    """An upload as the intake takes it. Its bytes are pulled only after every check that
+    needs none of them has passed; a form may send the file's name and the message after the
+    file, so they are read once the bytes are."""
+
+    declared_bytes: int | None  # what the request's Content-Length says, if anything
+
+    def chunks(self) -> Iterable[bytes]: ...
+
+    @property
+    def file_name(self) -> str: ...
+
+    @property
+    def message(self) -> str: ...
+
+
+@dataclass(frozen=True)
+class BytesUpload:
+    """An upload already in memory (baselines, scripts, tests)."""
+
+    data: bytes
+    file_name: str = ""
+    message: str = ""
+    declared_bytes: int | None = None
+
+    def chunks(self) -> Iterable[bytes]:
+        return [self.data]
+
+
+def _check_declared_size(settings: Settings, declared_bytes: int | None) -> None:
+    """Refuse a body whose declared size is already over the limit, before reading it."""
+    most = settings.max_upload_bytes + FORM_ENVELOPE
+    if declared_bytes is not None and declared_bytes > most:
+        raise UploadTooLargeError(
+            f"the upload ({declared_bytes:,} bytes) is larger than the limit of "
+            f"{settings.max_upload_bytes:,} bytes"
+        )
+
+
+def admit(
+    session: Session, settings: Settings, challenge: Challenge, user: User, declared: int | None
+) -> Team:
+    """Who, when and how much, before a byte of the upload is read: the user's team, the
+    open phase, the quotas, the sandbox a model needs and the declared size."""
+    team = teams.require_team(session, challenge, user)
+    check_can_submit(session, challenge, team, utcnow())
+    if spec_of(challenge).submission == SubmissionKind.MODEL:
+        models.require_sandbox(settings)
+    _check_declared_size(settings, declared)
+    return team
+
+
 def accept(
-    session: Session,
-    settings: Settings,
-    challenge: Challenge,
-    user: User,
-    chunks: Iterable[bytes],
-    *,
-    file_name: str,
-    message: str = "",
+    session: Session, settings: Settings, challenge: Challenge, user: User, upload: Upload
 ) -> Submission:
     """Store an upload and queue it (committed); the caller then wakes a worker."""
-    team = teams.require_team(session, challenge, user)
-    check_can_submit(session, challenge, team, utcnow())  # refuse early, before the upload
+    team = admit(session, settings, challenge, user, upload.declared_bytes)
     kind = spec_of(challenge).submission
-    if kind == SubmissionKind.MODEL:
-        models.require_sandbox(settings)
     stored = ObjectStore(settings.objects_root).put_chunks(
-        chunks, max_bytes=settings.max_upload_bytes
+        upload.chunks(), max_bytes=settings.max_upload_bytes
     )
+    message = text.typed(upload.message, "message", most=MAX_MESSAGE, multiline=True)
+    file_name = text.file_name(upload.file_name) or _DEFAULT_NAMES[kind]
     with _team_lock(team.id):  # the quota check and the insert must not interleave
         session.execute(select(Team.id).where(Team.id == team.id).with_for_update())
         phase = check_can_submit(session, challenge, team, utcnow())
@@ -196,10 +263,10 @@ def accept(
             team_id=team.id,
             user_id=user.id,
             phase=phase,
-            message=message[:500],
+            message=message,
             file_sha256=stored.sha256,
             file_bytes=stored.size,
-            file_name=file_name[:255] or _DEFAULT_NAMES[kind],
+            file_name=file_name,
             status=SubmissionStatus.QUEUED,
             kind=kind,
         )

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from odx.platform.db.models import Challenge, Team, TeamMember, User
 from odx.platform.errors import ConflictError, InvalidInputError, Message, NotFoundError
+from odx.platform.services import text
 from odx.platform.services.challenges import spec_of
 from odx.platform.services.users import hash_token
 
@@ -52,7 +53,7 @@ def _already_member(challenge: Challenge) -> ConflictError:
 
 
 def _check_name(name: str) -> str:
-    name = name.strip()
+    name = text.typed(name, "team name", most=200).strip()
     if not 1 <= len(name) <= 100:
         raise InvalidInputError(
             Message("team.name_length", "a team name has 1 to {most} characters", most=100)
@@ -93,8 +94,15 @@ def create(
     return team, invite
 
 
+def invite_accounts(challenge: Challenge, name: str, user: User) -> list[tuple[str, str]]:
+    """The accounts a try at a team's invite code counts toward: the team and the user."""
+    return [("team", f"{challenge.id}/{name[:100]}"), ("user", user.name)]
+
+
 def join(session: Session, challenge: Challenge, user: User, name: str, invite: str) -> Team:
     """Add ``user`` to the team called ``name``, given its invite code, if it has room."""
+    name = text.typed(name, "team name", most=200)
+    invite = text.typed(invite, "invite code", most=200)
     team = session.scalar(select(Team).where(Team.challenge_id == challenge.id, Team.name == name))
     if team is None or team.is_baseline or team.invite_sha256 != hash_token(invite):
         raise NotFoundError(

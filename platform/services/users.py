@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from odx.platform.db.models import User
 from odx.platform.errors import ConflictError, InvalidInputError, Message, NotFoundError, OdxError
-from odx.platform.services import audit
+from odx.platform.services import audit, text
 
 TOKEN_PREFIX = "odx_"
 
@@ -137,6 +137,8 @@ def is_staff(user: User) -> bool:
 
 
 def get_by_name(session: Session, name: str) -> User:
+    if text.forbidden_character(name) is not None:  # no name holds one (PostgreSQL: no NUL)
+        raise NotFoundError(f"no user named {name!r}")
     user = session.scalar(select(User).where(User.name == name))
     if user is None:
         raise NotFoundError(f"no user named '{name}'")

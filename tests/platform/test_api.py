@@ -179,3 +179,42 @@ def test_wrong_method_is_a_problem_405(client: httpx.Client) -> None:
 def test_openapi_docs_are_served(client: httpx.Client) -> None:
     assert client.get("/docs").status_code == 200
     assert "/api/datasets/{dataset_id}" in client.get("/openapi.json").json()["paths"]
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/datasets/market-store-count/versions/9223372036854775808",
+        "/api/datasets/market-store-count/versions/99999999999999999999999/files/train.csv",
+        "/api/datasets/market-store-count/versions/2147483648",
+        "/api/datasets/market-store-count/versions/0",
+        "/datasets/market-store-count/versions/9223372036854775808",
+    ],
+)
+def test_a_number_too_large_for_the_database_is_a_422(client: httpx.Client, path: str) -> None:
+    response = client.get(path)
+    assert response.status_code == 422, response.text
+
+
+def test_the_quality_report_page_may_run_nothing_and_is_never_sniffed(
+    client: httpx.Client,
+) -> None:
+    for path in (
+        "/api/datasets/market-store-count/quality",
+        "/api/datasets/market-store-count/versions/1/files/quality_report.html",
+    ):
+        response = client.get(path)
+        assert response.status_code == 200
+        assert response.headers["x-content-type-options"] == "nosniff"
+        policy = response.headers["content-security-policy"]
+        assert "default-src 'none'" in policy and "script-src" not in policy
+        assert "frame-ancestors 'none'" in policy
+
+
+def test_the_databases_and_hidden_labels_are_the_owners_alone(published: Settings) -> None:
+    home = published.resolved_home
+    private = [home / "odx.db", *_labels(published)]
+    assert private[1:], "no labels published"
+    assert {oct(path.stat().st_mode & 0o777) for path in private} == {"0o600"}
+    assert oct(published.hidden_root.stat().st_mode & 0o777) == "0o700"
+    assert oct(home.stat().st_mode & 0o777) == "0o700"

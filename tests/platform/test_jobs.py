@@ -57,9 +57,8 @@ def new_submission(world: dict[str, Any]) -> str:
     with session_scope(settings.resolved_database_url) as session:
         challenge = challenges.get(session, world["challenge"])
         user = users.get_by_name(session, "kim")
-        return intake.accept(
-            session, settings, challenge, user, [world["sample"]], file_name="s.csv"
-        ).id
+        upload = intake.BytesUpload(world["sample"], file_name="s.csv")
+        return intake.accept(session, settings, challenge, user, upload).id
 
 
 def state(world: dict[str, Any], submission_id: str) -> Submission:

@@ -14,12 +14,14 @@ from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
+from uuid import uuid4
 
 import httpx
 import pandas as pd
 import pytest
 
 from live import create_users, open_shipped_challenge, serving, wait_done
+from odx.platform.challenges.catalog import SHIPPED_CHALLENGES
 from odx.platform.settings import Settings
 
 CHALLENGE = "market-store-count-2026"
@@ -38,7 +40,7 @@ def platform(
         CHALLENGE,
         "market-store-count",
         daily_submissions=4,
-        daily_failed_submissions=3,
+        daily_failed_submissions=5,
     )
     tokens = create_users(
         settings,
@@ -184,7 +186,7 @@ def test_private_board_stays_hidden_and_cannot_be_revealed_while_open(
 def test_quota_stops_valid_uploads_and_invalid_cap_stops_probing(platform: dict[str, Any]) -> None:
     with client(platform, "park") as http:
         http.post(f"/api/challenges/{CHALLENGE}/teams", json={"name": "park-team"})
-        for _ in range(3):  # the invalid-file cap is 3 a day
+        for _ in range(5):  # the invalid-file cap is 5 a day
             wait_done(http, upload(http, b"market_id;store_count\nx;1\n").json()["id"])
         refused = upload(http, b"anything")
         assert refused.status_code == 429 and "invalid files today" in refused.json()["detail"]
@@ -242,7 +244,7 @@ def test_daily_quota_counts_only_valid_files(platform: dict[str, Any]) -> None:
             if response.status_code == 202:
                 wait_done(http, response.json()["id"])
         refusal = upload(http, valid)
-    # two invalid files (under the cap of 3) spared the daily quota of 4 valid ones
+    # two invalid files (under the cap of 5) spared the daily quota of 4 valid ones
     assert statuses == [202, 202, 202, 202, 202, 202, 429]
     assert refusal.status_code == 429 and "quota resets at" in refusal.json()["detail"]
 
@@ -265,6 +267,31 @@ def test_daily_quota_holds_under_concurrent_uploads(platform: dict[str, Any]) ->
         mine = http.get(f"/api/challenges/{CHALLENGE}/submissions").json()
     assert sorted(codes) == [202] * 4 + [429] * 8
     assert len(mine) == 4
+
+
+def test_the_invalid_file_cap_holds_under_concurrent_uploads(platform: dict[str, Any]) -> None:
+    """A team one invalid file short of its cap of 5 posts twelve invalid files at once: one
+    is accepted (a file still being checked holds its place under the cap), the rest are
+    refused, and exactly 5 invalid files are on record."""
+    (token,) = create_users(platform["settings"], {"probe-seo": "participant"}).values()
+    invalid = b"market_id,store_count\nnope,1\n"
+    headers = {"Authorization": f"Bearer {token}"}
+    with httpx.Client(base_url=platform["url"], headers=headers, timeout=60) as http:
+        assert http.post(
+            f"/api/challenges/{CHALLENGE}/teams", json={"name": "probe-seo"}
+        ).is_success
+        for _ in range(4):
+            wait_done(http, upload(http, invalid).json()["id"])
+        with ThreadPoolExecutor(max_workers=12) as pool:
+            answers = list(pool.map(lambda _: upload(http, invalid), range(12)))
+        for answer in answers:
+            if answer.status_code == 202:
+                wait_done(http, answer.json()["id"])
+        mine = http.get(f"/api/challenges/{CHALLENGE}/submissions").json()
+    accepted = [a.json() for a in answers if a.status_code == 202]
+    assert sorted(a.status_code for a in answers) == [202] + [429] * 11, (accepted, mine)
+    assert {a.json()["code"] for a in answers if a.status_code == 429} == {"submission_limit"}
+    assert [(s["status"], bool(s["problems"])) for s in mine] == [("failed", True)] * 5
 
 
 def odx(platform: dict[str, Any], who: str, *args: str, cwd: Path) -> subprocess.CompletedProcess:
@@ -312,3 +339,66 @@ def test_participant_cli_talks_to_the_server(platform: dict[str, Any], tmp_path:
         and "failed:" in failed.stdout
         and "Traceback" not in (failed.stdout + failed.stderr)
     )
+
+
+@pytest.mark.parametrize(
+    ("path", "body"),
+    [
+        ("teams", {"name": "nul\x00team"}),
+        ("teams", {"name": "bell\x07team"}),
+        ("teams", {"name": "\u202eevil"}),  # a right-to-left override disguises a name
+        ("teams/join", {"name": "nul\x00team", "invite_code": "x"}),
+        ("teams/join", {"name": "team", "invite_code": "nul\x00"}),
+    ],
+)
+def test_control_characters_are_refused_in_names_on_every_database(
+    platform: dict[str, Any], path: str, body: dict[str, str]
+) -> None:
+    """PostgreSQL rejects NUL in text and SQLite keeps it: one rule refuses both, with 422."""
+    (token,) = create_users(
+        platform["settings"], {f"nul-{uuid4().hex[:8]}": "participant"}
+    ).values()
+    headers = {"Authorization": f"Bearer {token}"}
+    with httpx.Client(base_url=platform["url"], headers=headers, timeout=60) as http:
+        response = http.post(f"/api/challenges/{CHALLENGE}/{path}", json=body)
+    assert response.status_code == 422 and response.json()["code"] == "invalid_input"
+    assert "control character" in response.json()["detail"]
+
+
+def test_a_message_with_a_nul_is_refused_and_a_file_name_is_only_a_label(
+    platform: dict[str, Any],
+) -> None:
+    (token,) = create_users(platform["settings"], {"label-jung": "participant"}).values()
+    valid = sample(platform).to_csv(index=False).encode()
+    headers = {"Authorization": f"Bearer {token}"}
+    with httpx.Client(base_url=platform["url"], headers=headers, timeout=60) as http:
+        assert http.post(f"/api/challenges/{CHALLENGE}/teams", json={"name": "label"}).is_success
+        refused = upload(http, valid, message="hello\x00")
+        odd_name = upload(http, valid, name="../../etc/passwd.csv")
+    assert refused.status_code == 422 and "control character" in refused.json()["detail"]
+    assert odd_name.status_code == 202 and odd_name.json()["file_name"] == "passwd.csv"
+
+
+def test_stored_uploads_are_the_owners_alone(platform: dict[str, Any], kim_team: str) -> None:
+    objects = platform["settings"].objects_root
+    stored = [p for p in objects.rglob("*") if p.is_file()]
+    assert stored and {oct(p.stat().st_mode & 0o777) for p in stored} == {"0o600"}
+    assert oct(objects.stat().st_mode & 0o777) == "0o700"
+
+
+def test_a_refused_challenge_definition_names_no_server_path(platform: dict[str, Any]) -> None:
+    definition = (SHIPPED_CHALLENGES / f"{CHALLENGE}.yaml").read_text("utf-8")
+    huge = definition.replace("version: 1", "version: 99999999999999999999999")
+    with client(platform, "org") as http:
+        answers = [
+            http.post(
+                "/api/challenges",
+                content=text.encode(),
+                headers={"Content-Type": "application/yaml"},
+            )
+            for text in (huge, "id: [unclosed", "dataset: {id: nope, version: 1}")
+        ]
+    for answer in answers:
+        assert answer.status_code == 422, answer.text
+        detail = answer.json()["detail"]
+        assert "/tmp" not in detail and str(platform["settings"].resolved_home) not in detail

@@ -198,10 +198,11 @@ def test_a_broken_spec_in_the_zip_is_explained_on_the_page(site: Site, tmp_path:
 def test_an_upload_without_a_file_is_refused_on_the_page(site: Site) -> None:
     with signed_in(site, "org") as org:
         token = csrf_of(org.get("/organizer"))
-        answer = org.post(
-            "/organizer/datasets/upload", data={"csrf_token": token, "action": "validate"}
-        )
+        fields_only = {"csrf_token": (None, token), "action": (None, "validate")}
+        answer = org.post("/organizer/datasets/upload", files=fields_only)
+        not_a_form = org.post("/organizer/datasets/upload", data={"csrf_token": token})
     assert answer.status_code == 400 and "올릴 .zip 파일을 고르세요" in answer.text
+    assert not_a_form.status_code == 400 and "multipart/form-data" in not_a_form.text
 
 
 def test_participant_gets_403_on_the_dataset_job_pages_and_forms(

@@ -15,6 +15,7 @@ from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, Field
 
 from odx.platform.api.deps import CurrentUser, SessionDep, SettingsDep
+from odx.platform.api.reports import report_page
 from odx.platform.db.models import DatasetJob
 from odx.platform.services import dataset_jobs as service
 from odx.platform.services import datasets as dataset_service
@@ -97,7 +98,10 @@ def queue_catalogue_job(
     openapi_extra={
         "requestBody": {
             "required": True,
-            "content": {"application/zip": {"schema": {"type": "string", "format": "binary"}}},
+            "content": {
+                media: {"schema": {"type": "string", "format": "binary"}}
+                for media in ("application/zip", "application/octet-stream")
+            },
         }
     },
 )
@@ -150,9 +154,4 @@ def job_report(
 ) -> HTMLResponse:
     job = service.get_for(session, job_id, user)
     path = dataset_service.quality_run_report(settings, session, job.quality_run_id or 0)
-    headers = {
-        "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; "
-        "img-src data:; frame-ancestors 'none'",
-        "Cache-Control": "no-store",
-    }
-    return HTMLResponse(path.read_text(encoding="utf-8"), headers=headers)
+    return report_page(path, private=True)

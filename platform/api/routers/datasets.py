@@ -9,19 +9,21 @@ from fastapi.responses import FileResponse, HTMLResponse
 
 from odx.datasets.release import DATA_CARD, QUALITY_HTML, QUALITY_JSON
 from odx.platform.api.deps import SessionDep, SettingsDep
+from odx.platform.api.reports import REPORT_HEADERS, report_page
 from odx.platform.api.schemas import (
     DatasetsPublic,
     DatasetSummary,
     DatasetVersionPublic,
     FilePublic,
 )
+from odx.platform.db import MAX_INTEGER
 from odx.platform.db.models import DatasetVersion
 from odx.platform.services import datasets as service
 
 router = APIRouter(prefix="/api/datasets", tags=["datasets"])
 
 DatasetId = Annotated[str, Path(pattern=r"^[a-z0-9][a-z0-9-]{1,62}$", description="Dataset id")]
-Version = Annotated[int, Path(ge=1, description="Version number")]
+Version = Annotated[int, Path(ge=1, le=MAX_INTEGER, description="Version number")]
 FileName = Annotated[str, Path(description="One of the release's public files")]
 
 
@@ -112,7 +114,7 @@ def download_file(
     row = service.get_version(session, dataset_id, version)
     path = service.public_file(settings, row, name)
     entry = row.release_manifest.files.get(name)
-    headers = {"Cache-Control": "public, max-age=31536000, immutable"}
+    headers = {"Cache-Control": "public, max-age=31536000, immutable", **REPORT_HEADERS}
     if entry:  # the manifest cannot list its own checksum
         headers |= {"X-Checksum-SHA256": entry.sha256, "ETag": f'"{entry.sha256}"'}
     media = {
@@ -137,5 +139,4 @@ def download_file(
 )
 def quality_page(dataset_id: DatasetId, settings: SettingsDep, session: SessionDep) -> HTMLResponse:
     row = service.get_version(session, dataset_id)
-    html = service.public_file(settings, row, QUALITY_HTML).read_text(encoding="utf-8")
-    return HTMLResponse(html)
+    return report_page(service.public_file(settings, row, QUALITY_HTML), private=False)

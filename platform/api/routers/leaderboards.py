@@ -8,6 +8,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query, Request, Response
 from starlette.concurrency import run_in_threadpool
 
+from odx.platform.api import problems
 from odx.platform.api.deps import optional_user
 from odx.platform.db.engine import session_scope
 from odx.platform.services import challenges
@@ -20,6 +21,7 @@ router = APIRouter(prefix="/api", tags=["challenges"])
 @router.get(
     "/challenges/{challenge_id}/leaderboard",
     summary="Public leaderboard, or private once revealed (format=csv to export)",
+    responses=problems.responses(401, 403, 429),  # a token is optional, checked in the body
 )
 async def leaderboard(
     challenge_id: str,

@@ -3,9 +3,7 @@ A participant's shape has no private score; staff get every team's, with private
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, File, Form, Request, UploadFile, status
+from fastapi import APIRouter, Request, status
 from sqlalchemy.orm import Session
 
 from odx.platform.api.deps import ChallengeDep, CurrentUser, ReviewerUser, SessionDep, SettingsDep
@@ -15,7 +13,7 @@ from odx.platform.services import rescore, teams
 from odx.platform.services import submissions as intake
 from odx.platform.services.leaderboards import finals, listings, names
 from odx.platform.services.users import is_staff
-from odx.platform.uploads import receive_submission
+from odx.platform.uploads import UPLOAD_FORM, receive_submission
 
 router = APIRouter(prefix="/api", tags=["challenges"])
 
@@ -34,17 +32,17 @@ def _submission_view(session: Session, submission: Submission, *, staff: bool) -
     "/challenges/{challenge_id}/submissions",
     status_code=status.HTTP_202_ACCEPTED,
     response_model=SubmissionPublic,
-    summary="Upload predictions (CSV, .csv.gz or .zip with one CSV); scored in the background",
+    summary="Upload predictions (CSV, .csv.gz or .zip with one CSV) or a model (.zip); "
+    "scored in the background",
+    openapi_extra={"requestBody": UPLOAD_FORM},
 )
 def submit(
-    request: Request,
-    challenge: ChallengeDep,
-    user: CurrentUser,
-    session: SessionDep,
-    file: Annotated[UploadFile, File()],
-    message: Annotated[str, Form(max_length=500)] = "",
+    request: Request, challenge: ChallengeDep, user: CurrentUser, session: SessionDep
 ) -> SubmissionPublic:
-    submission = receive_submission(request, session, challenge, user, file, message)
+    """The form's ``file`` part holds the upload, an optional ``message`` field a note of
+    up to 500 characters. The token, the team, the phase, the quota and the declared size
+    are checked before the body is read."""
+    submission = receive_submission(request, session, challenge, user)
     return _submission_view(session, submission, staff=False)
 
 

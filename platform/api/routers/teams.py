@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 
-from odx.platform.api.deps import ChallengeDep, CurrentUser, SessionDep
+from odx.platform.api.deps import ChallengeDep, CurrentUser, SessionDep, attempts_of, client_of
 from odx.platform.api.schemas import TeamCreate, TeamJoin, TeamPublic
 from odx.platform.services import teams
+from odx.platform.services.attempts import Secret
 
 router = APIRouter(prefix="/api", tags=["challenges"])
 
@@ -26,9 +27,17 @@ def create_team(
 
 @router.post("/challenges/{challenge_id}/teams/join", response_model=TeamPublic)
 def join_team(
-    challenge: ChallengeDep, body: TeamJoin, user: CurrentUser, session: SessionDep
+    request: Request,
+    challenge: ChallengeDep,
+    body: TeamJoin,
+    user: CurrentUser,
+    session: SessionDep,
 ) -> TeamPublic:
-    team = teams.join(session, challenge, user, body.name, body.invite_code)
+    team = attempts_of(request).attempt(
+        Secret.INVITE,
+        client_of(request, *teams.invite_accounts(challenge, body.name, user)),
+        lambda: teams.join(session, challenge, user, body.name, body.invite_code),
+    )
     return TeamPublic(name=team.name, members=teams.members(session, team))
 
 

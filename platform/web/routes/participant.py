@@ -8,15 +8,16 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, File, Form, Request, UploadFile
+from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
-from odx.platform.api.deps import ChallengeDep, SessionDep
+from odx.platform.api.deps import ChallengeDep, SessionDep, attempts_of, client_of
 from odx.platform.api.problems import PROBLEM_JSON
 from odx.platform.db.models import Team, utcnow
 from odx.platform.errors import REPORTABLE, reported
 from odx.platform.services import challenges, sessions, teams
 from odx.platform.services import submissions as intake
+from odx.platform.services.attempts import Secret
 from odx.platform.services.leaderboards.finals import choose_final
 from odx.platform.services.users import AuthenticationError, is_staff
 from odx.platform.uploads import receive_submission
@@ -49,7 +50,9 @@ def signin(
     security.check_csrf(request, csrf, None)
     target = security.safe_next(next)
     try:
-        cookie, _ = sessions.create(session, token)
+        cookie, _ = attempts_of(request).attempt(
+            Secret.TOKEN, client_of(request), lambda: sessions.create(session, token)
+        )
     except AuthenticationError:
         response = page.render(
             "signin.html",
@@ -135,25 +138,29 @@ def join_team(
 ) -> RedirectResponse:
     user = page.require()
     security.check_csrf(request, csrf, page.signed)
-    teams.join(session, challenge, user, name, invite_code)
+    attempts_of(request).attempt(
+        Secret.INVITE,
+        client_of(request, *teams.invite_accounts(challenge, name, user)),
+        lambda: teams.join(session, challenge, user, name, invite_code),
+    )
     return RedirectResponse(f"/challenges/{challenge.id}/submit", status_code=303)
 
 
 @router.post("/challenges/{challenge_id}/submit")
 def upload(
-    page: PageDep,
-    request: Request,
-    session: SessionDep,
-    challenge: ChallengeDep,
-    file: Annotated[UploadFile, File()],
-    message: Annotated[str, Form(max_length=500)] = "",
-    csrf: CsrfField = "",
+    page: PageDep, request: Request, session: SessionDep, challenge: ChallengeDep
 ) -> Response:
+    """The form is read here, as it arrives, after the sign-in, the team and the quota are
+    checked; its CSRF token (the form's first field) is checked before the file is stored."""
     user = page.require()
     script = "application/json" in request.headers.get("accept", "")
+
+    def csrf_first(fields: dict[str, str]) -> None:
+        security.check_csrf(request, fields.get(security.CSRF_FIELD), page.signed)
+
     try:
-        security.check_csrf(request, csrf, page.signed)
-        submission = receive_submission(request, session, challenge, user, file, message)
+        security.check_origin(request)
+        submission = receive_submission(request, session, challenge, user, before_file=csrf_first)
     except REPORTABLE as error:
         if not script:
             raise  # an error page, in the visitor's language

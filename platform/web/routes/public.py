@@ -10,7 +10,7 @@ from fastapi import APIRouter, Query
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from odx.datasets.release import DATA_CARD, QUALITY_JSON
-from odx.platform.api.deps import ChallengeDep, SessionDep, SettingsDep
+from odx.platform.api.deps import ChallengeDep, RowNumber, SessionDep, SettingsDep
 from odx.platform.db.models import Challenge, DatasetVersion, utcnow
 from odx.platform.services import challenges, teams
 from odx.platform.services import datasets as dataset_service
@@ -164,7 +164,11 @@ def dataset_latest(
 
 @router.get("/datasets/{dataset_id}/versions/{version}", response_class=HTMLResponse)
 def dataset_version(
-    page: PageDep, session: SessionDep, settings: SettingsDep, dataset_id: str, version: int
+    page: PageDep,
+    session: SessionDep,
+    settings: SettingsDep,
+    dataset_id: str,
+    version: RowNumber,
 ) -> HTMLResponse:
     row = dataset_service.get_version(session, dataset_id, version)
     return page.render("dataset.html", **_release(page, settings, session, row))

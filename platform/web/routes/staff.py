@@ -11,15 +11,15 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any
 
-from fastapi import APIRouter, BackgroundTasks, Form, Request
+from fastapi import APIRouter, BackgroundTasks, Form, Query, Request
 from fastapi import Path as PathParam
 from fastapi.responses import HTMLResponse, RedirectResponse
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
-from starlette.datastructures import UploadFile as StarletteUpload
 
 from odx.platform import mlflow_ui
-from odx.platform.api.deps import ChallengeDep, SessionDep, SettingsDep
+from odx.platform.api.deps import ChallengeDep, RowNumber, SessionDep, SettingsDep
+from odx.platform.api.reports import report_page
 from odx.platform.db.models import DatasetJob
 from odx.platform.errors import REPORTABLE, OdxError, reported
 from odx.platform.services import challenges, dataset_jobs, model_registry, teams
@@ -29,7 +29,7 @@ from odx.platform.services.leaderboards import listings
 from odx.platform.services.users import Role
 from odx.platform.settings import Settings
 from odx.platform.states import DatasetJobStatus
-from odx.platform.uploads import declared_length, file_chunks, queue_dataset_job
+from odx.platform.uploads import FormUpload, declared_length, queue_dataset_job
 from odx.platform.web import security
 from odx.platform.web.context import Page, PageDep, filesize
 from odx.platform.web.errors import Detail, localized
@@ -147,7 +147,11 @@ def publish(
 
 @router.post("/organizer/datasets/upload", response_class=HTMLResponse, response_model=None)
 async def upload_dataset(
-    page: PageDep, request: Request, session: SessionDep, settings: SettingsDep
+    page: PageDep,
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    action: Annotated[str | None, Query(max_length=20)] = None,
 ) -> HTMLResponse | RedirectResponse:
     """Queue a job on a dataset folder uploaded as a .zip. The form is read here, not by
     FastAPI, so that the role and the declared size are checked before a byte of the body is
@@ -173,25 +177,27 @@ async def upload_dataset(
     except REPORTABLE as refusal:
         exc = reported(refusal)
         return await run_in_threadpool(refused, _refusal(page, request, settings, exc), exc.status)
-    async with request.form(max_files=1, max_fields=8) as form:
-        sent = form.get(CSRF_FIELD)
-        security.check_csrf(request, sent if isinstance(sent, str) else None, page.signed)
-        action, file = form.get("action"), form.get("file")
-        if not isinstance(file, StarletteUpload) or not file.filename:
-            return await run_in_threadpool(refused, Detail(page.t("org.error.no_file")), 400)
-        try:
-            job = await run_in_threadpool(
-                dataset_jobs.submit_upload,
-                session,
-                settings,
-                user,
-                file_chunks(file),
-                action=action if isinstance(action, str) else "",
-            )  # storing, unpacking and reading the spec take a while: off the event loop
-        except REPORTABLE as refusal:
-            exc = reported(refusal)
-            error = _refusal(page, request, settings, exc)
-            return await run_in_threadpool(refused, error, exc.status)
+    form = FormUpload(request)
+
+    def store() -> DatasetJob | None:  # storing, unpacking, reading the spec: off the loop
+        fields = form.start()
+        security.check_csrf(request, fields.get(CSRF_FIELD), page.signed)
+        if not form.has_file:
+            return None
+        # The buttons name the action in the URL: a form sends its button after the file.
+        chosen = action if action is not None else fields.get("action", "")
+        return dataset_jobs.submit_upload(session, settings, user, form.chunks(), action=chosen)
+
+    try:
+        job = await run_in_threadpool(store)
+    except REPORTABLE as refusal:
+        exc = reported(refusal)
+        if exc.code == "csrf":
+            raise
+        error = _refusal(page, request, settings, exc)
+        return await run_in_threadpool(refused, error, exc.status)
+    if job is None:
+        return await run_in_threadpool(refused, Detail(page.t("org.error.no_file")), 400)
     await run_in_threadpool(queue_dataset_job, request, job.id)
     return _queued(job.id)
 
@@ -228,18 +234,11 @@ def _job_page(
 
 @router.get("/organizer/quality-runs/{run_id}", response_class=HTMLResponse)
 def quality_run(
-    page: PageDep, session: SessionDep, settings: SettingsDep, run_id: int
+    page: PageDep, session: SessionDep, settings: SettingsDep, run_id: RowNumber
 ) -> HTMLResponse:
     page.require(Role.organizer)
     path = dataset_service.quality_run_report(settings, session, run_id)
-    # The report is a standalone document with its own inline styles, and no script.
-    headers = {
-        "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; "
-        "img-src data:; frame-ancestors 'none'",
-        "X-Content-Type-Options": "nosniff",
-        "Cache-Control": "no-store",
-    }
-    return HTMLResponse(path.read_text(encoding="utf-8"), headers=headers)
+    return report_page(path, private=True)
 
 
 @router.post("/organizer/challenges", response_class=HTMLResponse, response_model=None)
