@@ -1,14 +1,14 @@
 """GX validation of the 1,000,000-row SME panel against the same checks in plain pandas.
 
 Run: ``python benchmarks/bench_gx_validation.py [--rows N] [--repeat R]``. Prints the best
-time of each and the ratio GX / pandas (target: at most 3x). Nothing here is asserted:
-these machines are noisy, so the numbers are for people to read.
+time of each and the ratio GX / pandas (target: at most 2x). The pandas reference is as tight
+as the same verdicts allow (Arrow-backed string checks, one pass per expectation). Nothing here
+is asserted: these machines are noisy, so the numbers are for people to read.
 """
 
 from __future__ import annotations
 
 import argparse
-import re
 import time
 from collections.abc import Callable
 from typing import Any
@@ -53,7 +53,7 @@ def pandas_check(frame: pd.DataFrame, expectation: dict[str, Any]) -> bool:
         "expect_column_values_to_be_between": lambda: _mostly(_between(s, k), s, k),
         "expect_column_values_to_be_in_set": lambda: _mostly(s.isin(k["value_set"]), s, k),
         "expect_column_values_to_match_regex": lambda: _mostly(
-            s.astype("string").str.contains(re.compile(k["regex"]), na=False), s, k
+            s.str.contains(k["regex"], regex=True, na=False), s, k
         ),
         "expect_column_mean_to_be_between": lambda: bool(_between(pd.Series([s.mean()]), k).all()),
     }
@@ -92,7 +92,8 @@ def main() -> None:
     )
     print(f"GX (run_suite):   {gx_time:7.3f} s  (best of {args.repeat})")
     print(f"pandas reference: {pd_time:7.3f} s  (best of {args.repeat})")
-    print(f"ratio GX / pandas: {gx_time / pd_time:.2f}x  (target <= 3x)")
+    ratio = gx_time / pd_time
+    print(f"ratio GX / pandas: {ratio:.2f}x  (target <= 2x: {'met' if ratio <= 2 else 'NOT met'})")
     if not agree:
         raise SystemExit("GX and the pandas reference disagree; the comparison is void")
 

@@ -14,6 +14,8 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pacsv
 
 from odx.datasets.release import LABELS, ReleaseManifest
 from odx.scoring.score import Scores, score_submission
@@ -58,7 +60,15 @@ def release_format(public_dir: Path, task: str, metric: str) -> SubmissionFormat
 
 
 def read_labels(release: Release) -> pd.DataFrame:
-    return pd.read_csv(release.labels_path, dtype={release.manifest.id_column: str})
+    """The hidden labels, ids as text, read by Arrow into compact columns."""
+    return read_label_file(release.labels_path, release.manifest.id_column)
+
+
+def read_label_file(path: Path, id_column: str) -> pd.DataFrame:
+    types = {id_column: pa.large_string()}
+    return pacsv.read_csv(
+        path, convert_options=pacsv.ConvertOptions(column_types=types)
+    ).to_pandas()
 
 
 def evaluate(
@@ -72,7 +82,7 @@ def evaluate(
     manifest = release.manifest
     fmt = release_format(release.public_dir, manifest.task, metric)
     try:
-        table = read_upload(upload, max_bytes=max_bytes)
+        table = read_upload(upload, max_bytes=max_bytes, max_rows=len(fmt.ids))
         predictions = check_submission(table.frame, fmt).iloc[:, 0]
     except (SubmissionFileError, SubmissionInvalid) as exc:
         return Rejection(exc.extra.get("problems") or [{"code": exc.code, "message": exc.detail}])

@@ -14,7 +14,7 @@ from typing import Any
 
 from odx.platform.db.engine import session_scope
 from odx.platform.db.models import Challenge, DatasetVersion, Submission
-from odx.platform.jobs import queue
+from odx.platform.jobs import memory, queue
 from odx.platform.jobs.models import evaluate_model
 from odx.platform.services.challenges import spec_of
 from odx.platform.settings import Settings
@@ -49,9 +49,9 @@ def evaluate_stored(
     sha256 = submission.predictions_sha256 or submission.file_sha256
     path = ObjectStore(settings.objects_root).path_for(sha256)
     metric = spec_of(challenge).metric
-    result = evaluate(
-        path, release_of(settings, version), metric=metric, max_bytes=settings.max_upload_bytes
-    )
+    release = release_of(settings, version)
+    with memory.decoding(path):
+        result = evaluate(path, release, metric=metric, max_bytes=settings.max_upload_bytes)
     return _with_identity(result, submission)
 
 

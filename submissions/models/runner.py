@@ -42,10 +42,24 @@ def main(config: dict[str, Any]) -> int:
         report |= {"error": "exception", "message": f"{type(exc).__name__}: {exc}"[:2000]}
         code = 1
     predictions.close()
+    report["peak_memory_mb"] = _peak_memory_mb()
     json.dump(report, status)
     status.close()
     sys.stdout.flush()
     return code
+
+
+def _peak_memory_mb() -> float | None:
+    """This program's own peak resident memory (VmHWM starts afresh with the program; the
+    kernel's rusage figure keeps the peak of the process that started it)."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as handle:
+            for line in handle:
+                if line.startswith("VmHWM:"):
+                    return round(int(line.split()[1]) / 1024, 1)
+    except OSError:
+        pass
+    return None
 
 
 def _limit(config: dict[str, Any]) -> None:

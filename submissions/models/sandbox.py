@@ -255,8 +255,8 @@ def _supervise(
     process.returncode = os.waitstatus_to_exitcode(status)
     text, truncated = log.finish()
     seconds = time.monotonic() - started
-    peak = usage.ru_maxrss / 1024
     report = _read_report(output / STATUS_NAME)
+    peak = _peak_memory_mb(report, usage.ru_maxrss / 1024)
     outcome, message = _outcome(process.returncode, timed_out, report, limits)
     predictions = output / PREDICTIONS_NAME if outcome == "ok" else None
     return SandboxRun(
@@ -284,6 +284,16 @@ def _outcome(
         return "crashed", f"the model was stopped by signal {signal.Signals(-code).name}"
     detail = str(report.get("message") or f"exit status {code}")
     return "crashed", f"the model failed: {detail}"
+
+
+def _peak_memory_mb(report: dict[str, object], rusage_mb: float) -> float:
+    """The runner's own peak; rusage's also counts the worker that started the sandbox (it is
+    inherited through vfork and exec), so it is only a fallback. The report is written from
+    inside the sandbox: anything but a plausible number is ignored."""
+    value = report.get("peak_memory_mb")
+    if isinstance(value, int | float) and 0 < value <= rusage_mb:
+        return float(value)
+    return rusage_mb
 
 
 def _read_report(path: Path) -> dict[str, object]:

@@ -302,7 +302,7 @@ def test_a_regression_format_comes_from_the_public_files(releases: dict[str, Pat
     folder = releases["market-store-count"]
     fmt = SubmissionFormat.from_release(folder, task="regression", metric="rmsle")
     assert (fmt.id_column, fmt.target_column, fmt.kind) == ("market_id", "store_count", "number")
-    assert fmt.ids == tuple(read_public(folder, "test.csv")["market_id"])
+    assert fmt.ids.to_pylist() == read_public(folder, "test.csv")["market_id"].tolist()
     assert fmt.minimum == 0 and fmt.labels == ()
     rmse = SubmissionFormat.from_release(folder, task="regression", metric="rmse")
     assert rmse.minimum is None
@@ -326,13 +326,13 @@ def test_from_release_reads_only_public_files(
     folder = tmp_path / "public"
     shutil.copytree(releases["bizinfo-support-field"], folder)
     read: list[str] = []
-    original = pd.read_csv
+    original = validation.pacsv.read_csv
 
-    def spy(path: Any, *args: Any, **kwargs: Any) -> pd.DataFrame:
+    def spy(path: Any, *args: Any, **kwargs: Any) -> Any:
         read.append(Path(path).name)
         return original(path, *args, **kwargs)
 
-    monkeypatch.setattr(pd, "read_csv", spy)
+    monkeypatch.setattr(validation.pacsv, "read_csv", spy)
     SubmissionFormat.from_release(folder, task="multiclass", metric="accuracy")
     assert set(read) == {"sample_submission.csv", "train.csv"}
     assert "labels.csv" not in Path(validation.__file__).read_text(encoding="utf-8")
@@ -350,7 +350,7 @@ def test_a_release_sample_submission_passes(
 ) -> None:
     fmt = SubmissionFormat.from_release(releases[name], task=task, metric=metric)
     result = check_submission(read_upload(releases[name] / "sample_submission.csv").frame, fmt)
-    assert list(result.index) == list(fmt.ids)
+    assert list(result.index) == fmt.ids.to_pylist()
 
 
 def test_from_release_refuses_a_metric_that_does_not_fit(releases: dict[str, Path]) -> None:

@@ -12,6 +12,7 @@ import pytest
 
 from odx.datasets.errors import CoreError
 from odx.platform.errors import reported
+from odx.submissions import files
 from odx.submissions.files import SubmissionFileError, read_upload
 
 GOOD = "id,target\nA1,0.25\nA2,0.75\n"
@@ -231,3 +232,33 @@ def test_a_zip_that_lies_about_its_size_is_refused(tmp_path: Path) -> None:
     data[central + 24 : central + 28] = struct.pack("<I", 10)  # and in the central directory
     message = refused(write(tmp_path, bytes(data), "liar.zip"), max_bytes=1024**2)
     assert message == "the zip file is damaged or unsupported (Bad CRC-32 for file 'bomb.csv')"
+
+
+def test_a_file_with_far_more_lines_than_test_ids_is_refused_before_parsing(
+    tmp_path: Path,
+) -> None:
+    path = write(tmp_path, "id,target\n" + "0\n" * 1000)  # short rows pandas would pad
+    assert refused(path, max_rows=10) == (
+        "the file has 1,001 lines, far more than one row for each of the 10 test ids and a header"
+    )
+    assert len(read_upload(path, max_rows=500).frame) == 1000  # twice the rows still parse
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "id,target\nA1,0.5\nA2\n\nA4,0.1\n",  # a short row and a blank line: pandas reads it
+        "id,target\nA1,0.5\nA2,0.7\n\n\n",  # trailing blank lines are not rows
+        'id,target\n"A1",0.5\n"A,2","0.7"\n',  # quotes
+        "\ufeffid,target\r\nA1,0.5\r\n",  # a BOM and CRLF
+    ],
+)
+def test_the_fast_and_the_careful_reader_agree(tmp_path: Path, text: str) -> None:
+    """Clean files go through Arrow, the rest through pandas; both give the same table."""
+    path = write(tmp_path, text)
+    encoding, _ = files._encoding(path)
+    header = files._header(path, encoding)
+    careful = files._parse_careful(path, header, encoding)[1]
+    fast = files._parse_fast(path, header, encoding)
+    assert fast is None or fast.values.tolist() == careful.values.tolist()
+    assert read_upload(path).frame.values.tolist() == careful.values.tolist()

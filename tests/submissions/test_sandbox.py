@@ -215,6 +215,20 @@ def test_allocating_past_the_memory_limit_fails_the_run(tmp_path: Path) -> None:
     assert result.peak_memory_mb < 1100
 
 
+def test_the_peak_memory_is_the_models_own_not_the_workers(tmp_path: Path) -> None:
+    """A worker that holds 1.5 GB starts a small model: its peak is the model's, not the
+    worker's (the kernel's rusage figure carries the parent's peak through vfork and exec)."""
+    held = bytearray(1536 * 1024 * 1024)  # zero pages are not resident until written
+    for offset in range(0, len(held), 4096):
+        held[offset] = 1
+    body = """
+    data = b"x" * (50 * 1024 * 1024)
+    """
+    result = run(tmp_path, code_model(tmp_path, body), ModelLimits(seconds=60))
+    del held
+    assert result.outcome == "ok" and 50 < result.peak_memory_mb < 1000
+
+
 def test_a_model_that_never_returns_is_stopped_at_the_time_limit(tmp_path: Path) -> None:
     body = """
     import time
