@@ -79,14 +79,21 @@ def map_at_k_score(
 def ndcg_at_k_score(
     relevant: Mapping[str, set[str]], ranked: Mapping[str, Sequence[str]], *, k: int
 ) -> float:
-    """Mean normalised discounted cumulative gain at ``k`` with binary relevance.
+    """Mean normalised discounted cumulative gain at ``k`` with binary relevance; an item
+    listed again gains nothing (as in MAP), so a score never exceeds 1.
 
     >>> ndcg_at_k_score({"q": {"a"}}, {"q": ["b", "a"]}, k=2)
     0.6309297535714575
+    >>> ndcg_at_k_score({"q": {"a"}}, {"q": ["a", "a", "a"]}, k=3)
+    1.0
     """
     total = 0.0
     for query, truth in relevant.items():
-        gains = [1.0 if item in truth else 0.0 for item in ranked.get(query, [])[:k]]
+        seen: set[str] = set()
+        gains = []
+        for item in ranked.get(query, [])[:k]:
+            gains.append(1.0 if item in truth and item not in seen else 0.0)
+            seen.add(item)
         dcg = sum(g / np.log2(i + 2) for i, g in enumerate(gains))
         ideal = sum(1.0 / np.log2(i + 2) for i in range(min(len(truth), k)))
         total += dcg / ideal if ideal else 0.0

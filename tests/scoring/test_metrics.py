@@ -82,3 +82,11 @@ def test_map_at_k_rewards_relevant_items_ranked_first() -> None:
     assert map_at_k_score(relevant, {"q1": ["a", "a", "b"], "q2": []}, k=3) == pytest.approx(
         (1 + 2 / 3) / 2 / 2
     )
+
+
+def test_an_item_listed_twice_gains_nothing_the_second_time() -> None:
+    """Repeating the one relevant item fills a list; NDCG stays at most 1, like MAP."""
+    relevant = {"q": {"a"}}
+    assert ndcg_at_k_score(relevant, {"q": ["a", "a", "a"]}, k=3) == pytest.approx(1.0)
+    assert ndcg_at_k_score(relevant, {"q": ["b", "a", "a"]}, k=3) == pytest.approx(1 / np.log2(3))
+    assert map_at_k_score(relevant, {"q": ["a", "a", "a"]}, k=3) == pytest.approx(1.0)
