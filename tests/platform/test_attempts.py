@@ -57,7 +57,7 @@ def test_wrong_tokens_from_one_client_get_429_then_even_a_right_one_waits(
         assert same_client.get("/api/me").status_code == 429  # the address waits out its window
     with from_client(site, "10.0.0.2", site["tokens"]["victim"]) as other_client:
         assert other_client.get("/api/me").status_code == 200  # nobody else is held up
-    assert audited(site, "token.too_many_failures") == ["client:10.0.0.1"]
+    assert audited(site, "token.too_many_failures").count("client:10.0.0.1") == 1
 
 
 def test_failed_sign_ins_on_the_page_are_limited_too(site: dict[str, Any]) -> None:
@@ -73,6 +73,7 @@ def test_failed_sign_ins_on_the_page_are_limited_too(site: dict[str, Any]) -> No
         )
     assert codes == [401] * TOKEN_BUDGET + [429]
     assert right.status_code == 429 and "Retry-After" in right.headers
+    assert audited(site, "token.too_many_failures").count("client:10.0.0.3") == 1
 
 
 def test_wrong_invite_codes_are_limited_per_team_whoever_tries(site: dict[str, Any]) -> None:
