@@ -73,18 +73,34 @@ def score_submission(
     id_column: str,
     target_column: str,
     seed: int = 0,
+    k: int | None = None,
 ) -> Scores:
-    """Score ``predictions`` (indexed by id, validated) against the hidden ``labels`` frame."""
+    """Score ``predictions`` (indexed by id, validated) against the hidden ``labels`` frame.
+
+    For a ranking metric each prediction is a query's ranked list of item ids and each label
+    its relevant items, space-separated; ``k`` is the metric's cut-off.
+    """
     if metric not in METRICS:
         raise ValueError(f"unknown metric {metric!r}; known: {sorted(METRICS)}")
-    if metric in RANKING_METRICS:
-        raise ValueError(f"metric {metric} is scored per query")
     positions = align_ids(labels[id_column], predictions.index)
     usage = labels[USAGE_COLUMN]
     public = (usage == Usage.PUBLIC).to_numpy(dtype=bool)
     private = (usage == Usage.PRIVATE).to_numpy(dtype=bool)
     if not (public | private).all():
         raise ValueError(f"column {USAGE_COLUMN} holds values other than {[*map(str, Usage)]}")
+    if metric in RANKING_METRICS:
+        if k is None:
+            raise ValueError(f"metric {metric} needs k")
+        return _score_rankings(
+            labels[id_column],
+            labels[target_column],
+            predictions,
+            positions,
+            public,
+            metric,
+            k,
+            seed,
+        )
     if metric in LABEL_METRICS:
         return _score_labels(labels[target_column], predictions, positions, public, metric, seed)
     y_true = _numeric(labels[target_column])
@@ -135,6 +151,30 @@ def _codes(values: pd.Series, classes: dict[str, int]) -> np.ndarray:
         raise ValueError("labels or predictions hold missing values")
     lookup = np.array([classes.setdefault(str(u), len(classes)) for u in uniques], dtype=np.int64)
     return lookup[codes]
+
+
+def _score_rankings(
+    query_ids: pd.Series,
+    relevant_items: pd.Series,
+    predictions: pd.Series,
+    positions: np.ndarray,
+    public: np.ndarray,
+    metric: str,
+    k: int,
+    seed: int = 0,
+) -> Scores:
+    """MAP@k or NDCG@k over each part's queries, with a bootstrap over queries."""
+    queries = query_ids.astype(str).tolist()
+    relevant = [set(str(text).split()) for text in relevant_items.fillna("")]
+    ranked = predictions.to_numpy()[positions]
+    scores = []
+    for mask in (public, ~public, None):
+        chosen = range(len(queries)) if mask is None else np.flatnonzero(mask)
+        truth = {queries[i]: relevant[i] for i in chosen}
+        lists = {queries[i]: list(ranked[i]) for i in chosen}
+        value, interval = estimate(metric, truth, lists, seed=seed, k=k)
+        scores.append(Score.of(value, interval, len(truth)))
+    return Scores(*scores)
 
 
 def _score_labels(

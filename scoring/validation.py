@@ -25,7 +25,7 @@ from odx.datasets.errors import CoreError
 from odx.datasets.release import SAMPLE_SUBMISSION, TRAIN
 from odx.scoring.metrics import METRICS
 
-Kind = Literal["probability", "label", "number"]
+Kind = Literal["probability", "label", "number", "ranking"]
 MAX_EXAMPLES = 5
 NUMBER = r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$"
 NON_FINITE = r"^[+-]?(nan|inf|infinity)$"
@@ -71,7 +71,9 @@ class SubmissionFormat:
 
     ``ids`` are the test ids as stripped text, kept as one Arrow array (ten million ids are
     about 150 MB there, several times that as Python strings). ``minimum`` refuses
-    predictions below it (RMSLE cannot score negative numbers).
+    predictions below it (RMSLE cannot score negative numbers). A ranking submission lists,
+    for each id (a query), at most ``k`` of the public ``items``, best first, separated by
+    spaces.
     """
 
     id_column: str
@@ -80,17 +82,18 @@ class SubmissionFormat:
     kind: Kind
     labels: tuple[str, ...] = ()
     minimum: float | None = None
+    items: Sequence[str] | pa.Array = ()
+    k: int | None = None
 
     def __post_init__(self) -> None:
-        if self.kind not in ("probability", "label", "number"):
+        if self.kind not in ("probability", "label", "number", "ranking"):
             raise ValueError(f"unknown submission kind {self.kind!r}")
         if self.kind == "label" and not self.labels:
             raise ValueError("a label submission needs the allowed labels")
-        ids = self.ids
-        if isinstance(ids, pa.ChunkedArray):
-            ids = ids.combine_chunks()
-        ids = ids if isinstance(ids, pa.Array) else pa.array(list(ids), pa.large_string())
-        object.__setattr__(self, "ids", ids.cast(pa.large_string()))
+        if self.kind == "ranking" and (not len(self.items) or not self.k or self.k < 1):
+            raise ValueError("a ranking submission needs the public items and k >= 1")
+        object.__setattr__(self, "ids", _text_array(self.ids))
+        object.__setattr__(self, "items", _text_array(self.items))
 
     @cached_property
     def id_array(self) -> pa.Array:
@@ -134,6 +137,13 @@ class SubmissionFormat:
         else:
             raise FormatError(f"{task} submissions are not checked by this format")
         return cls(id_column, target_column, ids, kind, labels, minimum)
+
+
+def _text_array(values: Sequence[str] | pa.Array | pa.ChunkedArray) -> pa.Array:
+    if isinstance(values, pa.ChunkedArray):
+        values = values.combine_chunks()
+    array = values if isinstance(values, pa.Array) else pa.array(list(values), pa.large_string())
+    return array.cast(pa.large_string())
 
 
 def _read_text(path: Path, columns: list[str] | None = None) -> pa.Table:
@@ -299,6 +309,8 @@ def _check_ids(ids: pd.Series, fmt: SubmissionFormat) -> tuple[list[Problem], np
 def _check_values(raw: pd.Series, fmt: SubmissionFormat) -> tuple[list[Problem], pd.Series]:
     """Parse and bound the predictions; returns the problems and the typed values."""
     col = fmt.target_column
+    if fmt.kind == "ranking":
+        return _check_rankings(raw, fmt)
     empty = (raw == "").to_numpy()
     problems = _row_problem("empty_values", empty, raw, col, _empty(col))
     if fmt.kind == "label":
@@ -356,3 +368,54 @@ def _parse_floats(raw: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     )
     numbers = pc.cast(pc.if_else(valid, array, pa.scalar("nan", array.type)), pa.float64())
     return numbers.to_numpy(zero_copy_only=False), ~valid.to_numpy(zero_copy_only=False)
+
+
+def _check_rankings(raw: pd.Series, fmt: SubmissionFormat) -> tuple[list[Problem], pd.Series]:
+    """Each row's ranked list: space-separated public item ids, none twice, at most ``k``.
+
+    An empty list is allowed (it scores 0). A list longer than ``k`` is refused rather than
+    cut: which ``k`` items would count is the participant's choice to make, not ours. An id
+    that is not a public item is named as such; nothing here reads or hints at the labels.
+    """
+    col, k = fmt.target_column, fmt.k or 0
+    text = pa.array(raw, pa.large_string())  # stripped already: an empty list is ""
+    split = pc.utf8_split_whitespace(text)
+    lists = pc.if_else(pc.equal(text, ""), pa.scalar([], type=split.type), split)
+    lengths = pc.list_value_length(lists).to_numpy(zero_copy_only=False)
+    flat = pc.list_flatten(lists)
+    rows = pc.list_parent_indices(lists).to_numpy(zero_copy_only=False)
+    problems: list[Problem] = []
+    known = pc.is_in(flat, value_set=fmt.items).to_numpy(zero_copy_only=False)
+    if not known.all():
+        unknown_rows = np.zeros(len(raw), dtype=bool)
+        unknown_rows[rows[~known]] = True
+        examples = _distinct(flat.filter(pa.array(~known)).to_pylist())
+        count, _, lines = _where(unknown_rows, raw)
+        text = "row lists an item" if count == 1 else "rows list items"
+        message = (
+            f"{count:,} {text} that {'is' if count == 1 else 'are'} not in items.csv, "
+            f"e.g. {_quote(examples)} {_at(lines, count)}"
+        )
+        problems.append(Problem("unknown_items", message, col, count, examples, lines))
+    pairs = pd.DataFrame({"row": rows, "item": flat.to_numpy(zero_copy_only=False)})
+    repeated = pairs.duplicated().to_numpy()
+    if repeated.any():
+        repeated_rows = np.zeros(len(raw), dtype=bool)
+        repeated_rows[rows[repeated]] = True
+        examples = _distinct(pairs["item"][repeated].tolist())
+        count, _, lines = _where(repeated_rows, raw)
+        text = "row lists an item" if count == 1 else "rows list items"
+        message = f"{count:,} {text} more than once, e.g. {_quote(examples)} {_at(lines, count)}"
+        problems.append(Problem("repeated_items", message, col, count, examples, lines))
+    what = (
+        f"{{n}} row lists more than {k} items in '{col}'",
+        f"{{n}} rows list more than {k} items in '{col}'",
+    )
+    tail = f"; list at most {k}, best first (the metric reads only the first {k})"
+    problems += _row_problem("too_many_items", lengths > k, raw, col, what, tail)
+    return problems, pd.Series(lists.to_pylist(), dtype=object)
+
+
+def _distinct(values: list[str]) -> list[str]:
+    shown = list(dict.fromkeys(values))[:MAX_EXAMPLES]
+    return [v if len(v) <= 40 else v[:39] + "…" for v in shown]

@@ -129,11 +129,37 @@ def test_binary_f1_counts_class_1_as_positive() -> None:
     assert _score("f1", labels, predictions).overall.value == 0.5
 
 
-def test_ranking_metrics_are_refused() -> None:
-    labels, predictions = _task("rmse", rows=10)
-    for metric in ("map_at_k", "ndcg_at_k"):
-        with pytest.raises(ValueError, match=f"metric {metric} is scored per query"):
-            _score(metric, labels, predictions)
+def test_ranked_lists_are_scored_per_query_on_each_board() -> None:
+    labels = pd.DataFrame(
+        {
+            "company_id": ["C1", "C2", "C3", "C4"],
+            "programmes": ["P1 P2", "P3", "P4", "P1"],
+            "Usage": ["Public", "Public", "Private", "Private"],
+        }
+    )
+    lists = [["P1", "P2"], ["P9", "P3"], [], ["P1"]]
+    predictions = pd.Series(lists, index=pd.Index(["C1", "C2", "C3", "C4"]), dtype=object)
+    scores = score_submission(
+        labels,
+        predictions,
+        metric="map_at_k",
+        id_column="company_id",
+        target_column="programmes",
+        k=3,
+    )
+    assert scores.public.value == pytest.approx((1 + 0.5) / 2)
+    assert scores.private.value == pytest.approx((0 + 1) / 2)
+    assert scores.overall.value == pytest.approx((1 + 0.5 + 0 + 1) / 4)
+    assert scores.overall.method == "bootstrap-queries" and scores.overall.rows == 4
+    assert scores.overall.low <= scores.overall.value <= scores.overall.high
+    with pytest.raises(ValueError, match="needs k"):
+        score_submission(
+            labels,
+            predictions,
+            metric="ndcg_at_k",
+            id_column="company_id",
+            target_column="programmes",
+        )
 
 
 def test_mismatched_inputs_raise_clear_errors() -> None:

@@ -266,7 +266,9 @@ def test_a_format_refuses_duplicate_test_ids_and_unknown_kinds() -> None:
     with pytest.raises(ValueError, match="needs the allowed labels"):
         SubmissionFormat("id", "target", IDS, "label")
     with pytest.raises(ValueError, match="unknown submission kind"):
-        SubmissionFormat("id", "target", IDS, "ranking")  # type: ignore[arg-type]
+        SubmissionFormat("id", "target", IDS, "rank")  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="needs the public items and k"):
+        SubmissionFormat("id", "target", IDS, "ranking", items=("P1",))
 
 
 def test_a_large_shuffled_submission_comes_back_in_test_order() -> None:
@@ -359,3 +361,48 @@ def test_from_release_refuses_a_metric_that_does_not_fit(releases: dict[str, Pat
         SubmissionFormat.from_release(folder, task="regression", metric="r2")
     with pytest.raises(FormatError, match="does not score regression"):
         SubmissionFormat.from_release(folder, task="regression", metric="roc_auc")
+
+
+# --- ranked lists (recommendation challenges) ------------------------------------------------
+
+RANKING = SubmissionFormat(
+    "company_id", "programmes", ("C1", "C2", "C3"), "ranking", items=("P1", "P2", "P3", "P4"), k=3
+)
+
+
+def ranked(text: str) -> pd.DataFrame:
+    rows = [line.split(",", 1) for line in text.strip().splitlines()]
+    return pd.DataFrame(rows, columns=["company_id", "programmes"], dtype="str")
+
+
+def test_a_ranked_list_per_query_comes_back_in_query_order() -> None:
+    result = check_submission(ranked("C3,P4 P1\nC1,P1 P2 P3\nC2,"), RANKING)
+    assert result["programmes"].tolist() == [["P1", "P2", "P3"], [], ["P4", "P1"]]
+    assert list(result.index) == ["C1", "C2", "C3"]
+
+
+def test_a_hostile_ranking_file_gets_every_problem_with_lines() -> None:
+    table = ranked("C1,P1 P9 P2\nC2,P2 P2\nC3,P1 P2 P3 P4\nC9,P1\nC1,P3")
+    with pytest.raises(SubmissionInvalid) as caught:
+        check_submission(table, RANKING)
+    found = {p.code: p for p in caught.value.problems}
+    assert set(found) == {
+        "duplicate_ids",
+        "unknown_ids",
+        "unknown_items",
+        "repeated_items",
+        "too_many_items",
+    }
+    assert found["unknown_items"].examples == ["P9"] and found["unknown_items"].lines == [2]
+    assert found["repeated_items"].examples == ["P2"] and found["repeated_items"].lines == [3]
+    assert found["too_many_items"].lines == [4]
+    assert "more than 3 items" in found["too_many_items"].message
+    assert "not in items.csv" in found["unknown_items"].message
+
+
+def test_spaces_of_any_kind_separate_items_and_case_matters() -> None:
+    result = check_submission(ranked("C1, P1\tP2  P3 \nC2,P4\nC3,P2"), RANKING)
+    assert result["programmes"].iloc[0] == ["P1", "P2", "P3"]
+    with pytest.raises(SubmissionInvalid) as caught:
+        check_submission(ranked("C1,p1\nC2,P4\nC3,P2"), RANKING)
+    assert caught.value.problems[0].code == "unknown_items"
