@@ -44,6 +44,12 @@ class Settings(BaseSettings):
         gt=0,
         description="A request body that sends nothing for this long is dropped (408).",
     )
+    request_head_seconds: float = Field(
+        default=10.0,
+        gt=0,
+        description="A request line and headers not complete this long after the connection "
+        "opened (or the last answer) close the connection.",
+    )
     max_concurrent_bodies: int = Field(
         default=32,
         ge=1,

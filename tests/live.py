@@ -1,5 +1,6 @@
 """A real platform for end-to-end tests: a shipped challenge opened today, served by uvicorn
-on a free localhost port in a background thread (the same app ``odx serve`` runs)."""
+on a free localhost port in a background thread (the same app and server settings
+``odx serve`` runs)."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ import uvicorn
 import yaml
 
 from odx.platform.api.app import create_app
+from odx.platform.api.server import config
 from odx.platform.challenges.catalog import SHIPPED_CHALLENGES
 from odx.platform.db.engine import session_scope
 from odx.platform.services import challenges, users
@@ -75,9 +77,8 @@ def serving(settings: Settings) -> Iterator[str]:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    server = uvicorn.Server(
-        uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="error")
-    )
+    app = create_app(settings)
+    server = uvicorn.Server(config(app, settings, host="127.0.0.1", port=port, log_level="error"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     while not server.started:

@@ -49,9 +49,8 @@ def serve(
     ] = True,
 ) -> None:
     """Start the HTTP API (OpenAPI docs at /docs) on an existing platform."""
-    import uvicorn
-
     from odx.platform import instance
+    from odx.platform.api import server
     from odx.platform.api.app import create_app
     from odx.platform.settings import get_settings
 
@@ -62,7 +61,7 @@ def serve(
     host, port = host or settings.host, port or settings.port
     app = create_app(settings)
     console.print(f"OpenData X on http://{host}:{port}  (API docs: http://{host}:{port}/docs)")
-    uvicorn.run(app, host=host, port=port, log_level="info")
+    server.serve(app, settings, host=host, port=port)
 
 
 @cli.command(name="worker")

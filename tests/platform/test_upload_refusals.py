@@ -32,6 +32,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
         max_upload_bytes=2 * MB,
         upload_idle_seconds=1.0,
         max_concurrent_bodies=4,
+        request_head_seconds=1.0,
     )
     open_shipped_challenge(
         settings, CHALLENGE, "market-store-count", daily_submissions=1, daily_failed_submissions=1
@@ -179,3 +180,54 @@ def test_stalled_uploads_are_dropped_and_few_are_held_at_once(site: dict[str, An
         statuses.append(int(answer.split()[1]))
         sock.close()
     assert sorted(statuses) == [408] * 4 + [503] * 16  # and the server closed each one
+
+
+@pytest.mark.parametrize(
+    "sent",
+    [
+        b"",  # a connection that says nothing
+        b"POST /api/challenges HTTP/1.1\r\nHost: x\r\nX-Slow: ",  # a head that stops
+    ],
+)
+def test_a_request_head_that_never_ends_loses_its_connection(
+    site: dict[str, Any], sent: bytes
+) -> None:
+    parts = urlsplit(site["url"])
+    with socket.create_connection((parts.hostname, parts.port)) as sock:
+        sock.sendall(sent)
+        sock.settimeout(10)  # far beyond the second the server allows
+        assert sock.recv(4096) == b""  # closed by the server, with no answer
+
+
+def test_a_head_dripping_a_byte_at_a_time_is_cut_off(site: dict[str, Any]) -> None:
+    """Progress does not extend the deadline: the head as a whole is late."""
+    parts = urlsplit(site["url"])
+    with socket.create_connection((parts.hostname, parts.port)) as sock:
+        sock.settimeout(0.2)
+        closed = False
+        for byte in b"GET /healthz HTTP/1.1\r\nHost: x\r\n" + b"X-Drip: " + b"a" * 200:
+            try:
+                sock.sendall(bytes([byte]))
+                closed = sock.recv(4096) == b""
+            except TimeoutError:
+                continue
+            except (BrokenPipeError, ConnectionResetError):
+                closed = True
+            if closed:
+                break
+        assert closed
+
+
+def test_a_kept_alive_connection_gets_the_same_deadline_for_its_next_head(
+    site: dict[str, Any],
+) -> None:
+    parts = urlsplit(site["url"])
+    with socket.create_connection((parts.hostname, parts.port)) as sock:
+        sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+        sock.settimeout(10)
+        answer = b""
+        while not answer.endswith(b'{"status":"ok"}'):
+            answer += sock.recv(4096)
+        assert b"200 OK" in answer
+        sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Slow: ")
+        assert sock.recv(4096) == b""
