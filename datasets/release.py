@@ -12,7 +12,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 TRAIN = "train.csv"
 TEST = "test.csv"
@@ -81,6 +81,17 @@ class QualitySummary(BaseModel):
     checks: dict[str, bool]
 
 
+class RankingRelease(BaseModel):
+    """What a ranking release adds: the public table of items a ranked list may name (by
+    its id column) and the cut-off ``k`` of the metric."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    k: int = Field(ge=1, le=100)
+    items_file: str = Field(pattern=r"^[A-Za-z0-9_-]+\.csv$")
+    item_id_column: str
+
+
 class ReleaseManifest(BaseModel):
     """``manifest.json``: what a release is, made of and checked by."""
 
@@ -100,6 +111,7 @@ class ReleaseManifest(BaseModel):
     quality: QualitySummary
     files: dict[str, FileEntry]
     test_features: TestFeatures = TestFeatures.PUBLIC  # written only when hidden
+    ranking: RankingRelease | None = None  # written only for a ranking task
 
     @classmethod
     def read(cls, public_dir: Path) -> ReleaseManifest:

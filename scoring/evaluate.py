@@ -17,7 +17,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
-from odx.datasets.release import LABELS, ReleaseManifest
+from odx.datasets.release import LABELS, RankingRelease, ReleaseManifest
 from odx.scoring.score import Scores, score_submission
 from odx.scoring.validation import SubmissionFormat, SubmissionInvalid, check_submission
 from odx.submissions.files import SubmissionFileError, read_upload
@@ -54,21 +54,25 @@ class Rejection:
 
 
 @lru_cache(maxsize=32)
-def release_format(public_dir: Path, task: str, metric: str) -> SubmissionFormat:
+def release_format(
+    public_dir: Path, task: str, metric: str, ranking: RankingRelease | None = None
+) -> SubmissionFormat:
     """Releases are immutable, so each one's format (ids, labels) is read once per process."""
-    return SubmissionFormat.from_release(public_dir, task=task, metric=metric)
+    return SubmissionFormat.from_release(public_dir, task=task, metric=metric, ranking=ranking)
 
 
 def read_labels(release: Release) -> pd.DataFrame:
-    """The hidden labels, ids as text, read by Arrow into compact columns."""
-    return read_label_file(release.labels_path, release.manifest.id_column)
+    """The hidden labels, ids as text (and a ranking's lists of item ids), read by Arrow into
+    compact columns."""
+    manifest = release.manifest
+    text = [manifest.id_column] + ([manifest.target_column] if manifest.ranking else [])
+    return read_label_file(release.labels_path, *text)
 
 
-def read_label_file(path: Path, id_column: str) -> pd.DataFrame:
-    types = {id_column: pa.large_string()}
-    return pacsv.read_csv(
-        path, convert_options=pacsv.ConvertOptions(column_types=types)
-    ).to_pandas()
+def read_label_file(path: Path, *text_columns: str) -> pd.DataFrame:
+    types = dict.fromkeys(text_columns, pa.large_string())
+    options = pacsv.ConvertOptions(column_types=types, strings_can_be_null=False)
+    return pacsv.read_csv(path, convert_options=options).to_pandas()
 
 
 def evaluate(
@@ -80,7 +84,7 @@ def evaluate(
     release, a full disk) raises, so the caller can retry it without charging the team.
     """
     manifest = release.manifest
-    fmt = release_format(release.public_dir, manifest.task, metric)
+    fmt = release_format(release.public_dir, manifest.task, metric, manifest.ranking)
     try:
         table = read_upload(upload, max_bytes=max_bytes, max_rows=len(fmt.ids))
         predictions = check_submission(table.frame, fmt).iloc[:, 0]
@@ -93,6 +97,7 @@ def evaluate(
         metric=metric,
         id_column=manifest.id_column,
         target_column=manifest.target_column,
+        k=manifest.ranking.k if manifest.ranking else None,
     )
     report = {
         "file": {

@@ -22,7 +22,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from odx.datasets.errors import CoreError
-from odx.datasets.release import SAMPLE_SUBMISSION, TRAIN
+from odx.datasets.release import SAMPLE_SUBMISSION, TRAIN, RankingRelease
 from odx.scoring.metrics import METRICS
 
 Kind = Literal["probability", "label", "number", "ranking"]
@@ -110,8 +110,16 @@ class SubmissionFormat:
         return pd.Index(pd.array(self.id_array, dtype="str"), name=self.id_column)
 
     @classmethod
-    def from_release(cls, public_dir: Path, *, task: str, metric: str) -> SubmissionFormat:
-        """Read the format from a release's public files (never from its hidden labels)."""
+    def from_release(
+        cls,
+        public_dir: Path,
+        *,
+        task: str,
+        metric: str,
+        ranking: RankingRelease | None = None,
+    ) -> SubmissionFormat:
+        """Read the format from a release's public files (never from its hidden labels);
+        a ranking release also names its items file and ``k`` (``manifest.ranking``)."""
         spec = METRICS.get(metric)
         if spec is None:
             raise FormatError(f"unknown metric '{metric}'; known: {', '.join(METRICS)}")
@@ -125,6 +133,12 @@ class SubmissionFormat:
         ids = pc.utf8_trim_whitespace(sample[id_column].combine_chunks())
         labels: tuple[str, ...] = ()
         minimum = 0.0 if metric == "rmsle" else None
+        if task == "ranking":
+            if ranking is None:
+                raise FormatError("a ranking release must name its items file and k")
+            table = _read_text(public_dir / ranking.items_file, [ranking.item_id_column])
+            items = pc.utf8_trim_whitespace(table[ranking.item_id_column].combine_chunks())
+            return cls(id_column, target_column, ids, "ranking", items=items, k=ranking.k)
         if spec.needs_probabilities:
             kind: Kind = "probability"
         elif task == "regression":
