@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from odx.platform.db.engine import session_scope
 from odx.platform.db.models import Submission
+from odx.platform.jobs.queue import MAX_ATTEMPTS
 from production.harness import (
     ProductionSite,
     TcpProxy,
@@ -61,15 +62,17 @@ def test_workers_killed_mid_burst(production: ProductionSite) -> None:
     poster.start()
     killed_mid_job = 0
     for _ in range(3):
-        # a worker that is scoring right now: one of its pool processes owns a job
+        # a worker that is scoring right now: one of its pool processes owns a job. Not one
+        # whose job is on its last attempt: a job that killed its worker MAX_ATTEMPTS times
+        # fails for good, by design, and three kills could otherwise all land on one job.
         def busy() -> int | None:
-            owners = {
-                int(row.worker.split("-")[-2])
-                for row in states(production).values()
-                if row.status == "scoring" and row.worker
-            }
+            scoring = [
+                row for row in states(production).values() if row.status == "scoring" and row.worker
+            ]
             for index, worker in enumerate(workers):
-                if children(worker.popen.pid) & owners:
+                pool = children(worker.popen.pid)
+                owned = [row for row in scoring if int(row.worker.split("-")[-2]) in pool]
+                if owned and all(row.attempts < MAX_ATTEMPTS for row in owned):
                     return index + 1
             return None
 
