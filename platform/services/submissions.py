@@ -78,16 +78,18 @@ def _counts(
     """(counted today, counted in total, invalid files today, files not yet checked today)
     for a team."""
     counted = Submission.failure.is_(None)  # invalid files and server faults spare the quota
-    base = select(func.count()).where(
-        Submission.challenge_id == challenge.id, Submission.team_id == team.id
-    )
-    today = base.where(Submission.created_at >= since)
-    return (
-        session.scalar(today.where(counted)) or 0,
-        session.scalar(base.where(counted)) or 0,
-        session.scalar(today.where(Submission.failure == Failure.INVALID_FILE)) or 0,
-        session.scalar(today.where(Submission.status.not_in(FINAL_SUBMISSION_STATES))) or 0,
-    )
+    today = Submission.created_at >= since
+    # One statement, so one snapshot: with separate counts, a file turning from waiting to
+    # invalid between two of them (READ COMMITTED) would be counted in neither.
+    row = session.execute(
+        select(
+            func.count().filter(today, counted),
+            func.count().filter(counted),
+            func.count().filter(today, Submission.failure == Failure.INVALID_FILE),
+            func.count().filter(today, Submission.status.not_in(FINAL_SUBMISSION_STATES)),
+        ).where(Submission.challenge_id == challenge.id, Submission.team_id == team.id)
+    ).one()
+    return (row[0], row[1], row[2], row[3])
 
 
 @dataclass(frozen=True)
