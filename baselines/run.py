@@ -16,19 +16,29 @@ from pathlib import Path
 import pandas as pd
 
 from odx.baselines.pipelines import BASELINES, Baseline, fit_predict
+from odx.baselines.ranking import RANKERS, Tables
 from odx.datasets.release import TEST, TEST_SAMPLE, TRAIN, ReleaseManifest
 from odx.submissions.models.archive import zip_folder
 
 UPLOAD_NAME = "baseline.csv"
 MODEL_UPLOAD_NAME = "baseline-model.zip"
+DEFAULT = "baseline"  # the name (and team) of a dataset's one baseline
 
 
 @dataclass(frozen=True)
 class BaselinePrediction:
     description: str
     upload: bytes  # the CSV a participant would upload
-    model: object
-    example: pd.DataFrame  # a few test rows, the input example of the model's signature
+    model: object | None  # the fitted model, for the judges' run (a ranking rule has none)
+    example: pd.DataFrame | None  # a few test rows, the input example of the model's signature
+
+
+def baseline_names(public_dir: Path) -> list[str]:
+    """The baselines a release has, each submitted by its own team of the same name: one
+    fitted model per dataset, or the rankers of a ranking release."""
+    if ReleaseManifest.read(public_dir).ranking is not None:
+        return [f"{DEFAULT}-{name}" for name in RANKERS]
+    return [DEFAULT]
 
 
 @dataclass(frozen=True)
@@ -49,10 +59,12 @@ def _fit(public_dir: Path, manifest: ReleaseManifest, rows_file: str) -> _Fitted
     return _Fitted(baseline, model, predictions, rows.drop(columns=[id_column]).head(5))
 
 
-def predict_release(public_dir: Path) -> BaselinePrediction:
-    """Train the dataset's baseline on ``train.csv`` and predict ``test.csv``; where the test
-    features are hidden, the upload is the trained model instead (see ``model_release``)."""
+def predict_release(public_dir: Path, name: str = DEFAULT) -> BaselinePrediction:
+    """Train the dataset's baseline ``name`` on ``train.csv`` and predict ``test.csv``; where
+    the test features are hidden, the upload is the trained model instead (``model_release``)."""
     manifest = ReleaseManifest.read(public_dir)
+    if manifest.ranking is not None:
+        return rank_release(public_dir, name.removeprefix(f"{DEFAULT}-"))
     if manifest.hides_test_features:
         return model_release(public_dir)
     fitted = _fit(public_dir, manifest, TEST)
@@ -82,3 +94,12 @@ def model_release(public_dir: Path) -> BaselinePrediction:
         zip_folder(saved, buffer)
         upload = buffer.getvalue()
     return BaselinePrediction(baseline.description, upload, model, example)
+
+
+def rank_release(public_dir: Path, ranker: str) -> BaselinePrediction:
+    """One ranker's lists for the test queries of a ranking release."""
+    if ranker not in RANKERS:
+        raise KeyError(f"no ranking baseline '{ranker}'; there are: {', '.join(RANKERS)}")
+    description, rank = RANKERS[ranker]
+    lists = rank(Tables.read(public_dir))
+    return BaselinePrediction(description, lists.to_csv(index=False).encode("utf-8"), None, None)

@@ -9,13 +9,23 @@ from __future__ import annotations
 import difflib
 import hashlib
 import html
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Protocol
 
 import pandas as pd
 
 from odx.datasets.binary import binary_labels
 from odx.datasets.errors import CoreError
-from odx.datasets.spec import Column, ColumnType, DatasetSpec, SpecError, SplitFirst, TaskType
+from odx.datasets.spec import (
+    Column,
+    ColumnType,
+    DatasetSpec,
+    DroppedColumn,
+    SpecError,
+    SplitFirst,
+    TableSpec,
+    TaskType,
+)
 
 EXAMPLES = 5
 
@@ -34,6 +44,17 @@ class PreparedData:
     frame: pd.DataFrame
     raw_rows: int
     rows_dropped_missing_target: int
+    tables: dict[str, pd.DataFrame] = field(default_factory=dict)  # the spec's further tables
+
+
+class Columns(Protocol):
+    """What a table declares of its columns: the main table (the spec) and further tables."""
+
+    @property
+    def columns(self) -> list[Column]: ...
+
+    @property
+    def drop(self) -> list[DroppedColumn]: ...
 
 
 def _did_you_mean(name: str, options: list[str]) -> str:
@@ -41,27 +62,30 @@ def _did_you_mean(name: str, options: list[str]) -> str:
     return f" (did you mean '{close[0]}'?)" if close else ""
 
 
-def check_columns(spec: DatasetSpec, raw_columns: list[str], *, source: str) -> None:
-    """Every spec column must exist in the raw data, and every raw column must be accounted for."""
+def check_columns(spec: Columns, raw_columns: list[str], *, source: str, key: str = "") -> None:
+    """Every spec column must exist in the raw data, and every raw column must be accounted for.
+
+    ``key`` is where the columns sit in the spec (``tables[0].``) for the messages."""
     problems: list[str] = []
     available = list(raw_columns)
     for i, column in enumerate(spec.columns):
         if column.raw_name not in available:
             problems.append(
-                f"{source}: columns[{i}] '{column.name}' reads raw column '{column.raw_name}', "
+                f"{source}: {key}columns[{i}] '{column.name}' reads raw column "
+                f"'{column.raw_name}', "
                 f"which is not in the raw data{_did_you_mean(column.raw_name, available)}"
             )
     for i, dropped in enumerate(spec.drop):
         if dropped.column not in available:
             problems.append(
-                f"{source}: drop[{i}] names raw column '{dropped.column}', which is not in the raw "
-                f"data{_did_you_mean(dropped.column, available)}"
+                f"{source}: {key}drop[{i}] names raw column '{dropped.column}', which is not in "
+                f"the raw data{_did_you_mean(dropped.column, available)}"
             )
     used = {c.raw_name for c in spec.columns} | {d.column for d in spec.drop}
     for name in available:
         if name not in used:
             problems.append(
-                f"{source}: raw column '{name}' is neither in 'columns' nor in 'drop'; "
+                f"{source}: raw column '{name}' is neither in '{key}columns' nor in '{key}drop'; "
                 "decide whether it may be published"
             )
     if problems:
@@ -140,17 +164,44 @@ def generated_ids(count: int, *, seed: int, prefix: str) -> list[str]:
     return [prefix + hashlib.sha256(f"{seed}:{i}".encode()).hexdigest()[:12] for i in range(count)]
 
 
-def prepare(raw: pd.DataFrame, spec: DatasetSpec, *, source: str) -> PreparedData:
-    """Select, clean, type and check the columns the spec publishes or scores on."""
+def _typed(raw: pd.DataFrame, columns: list[Column], frame: pd.DataFrame) -> pd.DataFrame:
+    for column in columns:
+        values = raw[column.raw_name].astype(object).where(raw[column.raw_name].notna(), None)
+        values = pd.Series(values, dtype="string")
+        frame[column.name] = cast_column(_apply_transforms(values, column), column)
+    return frame
+
+
+def prepare_table(raw: pd.DataFrame, table: TableSpec, *, source: str, key: str) -> pd.DataFrame:
+    """Select, clean and type a further table's columns; its id, if any, must be unique."""
+    check_columns(table, list(raw.columns), source=source, key=key)
+    frame = _typed(raw, table.columns, pd.DataFrame(index=raw.index)).reset_index(drop=True)
+    if table.id_column is not None:
+        _check_ids(frame, table.id_column, where=f"table '{table.name}': ")
+    return frame
+
+
+def prepare(
+    raw: pd.DataFrame,
+    spec: DatasetSpec,
+    *,
+    source: str,
+    tables: dict[str, pd.DataFrame] | None = None,
+) -> PreparedData:
+    """Select, clean, type and check the columns the spec publishes or scores on, and those
+    of its further ``tables`` (raw frames by table name)."""
     check_columns(spec, list(raw.columns), source=source)
     frame = pd.DataFrame(index=raw.index)
     id_spec = spec.id_column
     if id_spec.generate:
         frame[id_spec.column] = generated_ids(len(raw), seed=spec.split.seed, prefix=id_spec.prefix)
-    for column in spec.columns:
-        values = raw[column.raw_name].astype(object).where(raw[column.raw_name].notna(), None)
-        values = pd.Series(values, dtype="string")
-        frame[column.name] = cast_column(_apply_transforms(values, column), column)
+    frame = _typed(raw, spec.columns, frame)
+    prepared_tables = {
+        table.name: prepare_table(
+            (tables or {})[table.name], table, source=source, key=f"tables[{i}]."
+        )
+        for i, table in enumerate(spec.tables)
+    }
 
     target = spec.target.column
     missing_target = frame[target].isna()
@@ -165,18 +216,44 @@ def prepare(raw: pd.DataFrame, spec: DatasetSpec, *, source: str) -> PreparedDat
         frame[target] = binary_labels(
             frame[target], positive=spec.target.positive, column=target, source=source
         )
+    if spec.ranking is not None:
+        items = prepared_tables[spec.ranking.items][spec.ranking.item_id]
+        frame[target] = ranked_lists(frame[target], set(items), column=target)
     _check_ids(frame, id_spec.column)
-    return PreparedData(frame=frame, raw_rows=len(raw), rows_dropped_missing_target=dropped)
+    return PreparedData(
+        frame=frame,
+        raw_rows=len(raw),
+        rows_dropped_missing_target=dropped,
+        tables=prepared_tables,
+    )
 
 
-def _check_ids(frame: pd.DataFrame, id_column: str) -> None:
+def ranked_lists(values: pd.Series, items: set[str], *, column: str) -> pd.Series:
+    """A ranking target as one space between ids; every id must be a known item, once."""
+    lists = values.str.split()
+    unknown = sorted({i for ids in lists for i in ids if i not in items})
+    if unknown:
+        raise DataError(
+            f"target '{column}' names {len(unknown)} ids that are not in the items table, "
+            f"e.g. {unknown[:EXAMPLES]}"
+        )
+    repeated = values[lists.map(lambda ids: len(ids) != len(set(ids)))]
+    if not repeated.empty:
+        raise DataError(
+            f"target '{column}' repeats an id within a row in {len(repeated)} rows, e.g. "
+            f"{[str(v) for v in repeated.head(EXAMPLES)]}"
+        )
+    return lists.str.join(" ").astype("str")
+
+
+def _check_ids(frame: pd.DataFrame, id_column: str, *, where: str = "") -> None:
     ids = frame[id_column]
     if ids.isna().any():
-        raise DataError(f"id column '{id_column}' is empty in {int(ids.isna().sum())} rows")
+        raise DataError(f"{where}id column '{id_column}' is empty in {int(ids.isna().sum())} rows")
     duplicated = ids[ids.duplicated(keep=False)]
     if not duplicated.empty:
         examples = [str(v) for v in duplicated.unique()[:EXAMPLES]]
         raise DataError(
-            f"id column '{id_column}' has {duplicated.nunique()} duplicated values "
+            f"{where}id column '{id_column}' has {duplicated.nunique()} duplicated values "
             f"({len(duplicated)} rows), e.g. {examples}; ids must be unique"
         )

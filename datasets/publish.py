@@ -26,7 +26,7 @@ from odx.datasets.prepare import PreparedData, prepare
 from odx.datasets.quality.expectations import load_suite
 from odx.datasets.quality.gate import Check, GateReport, Step, run_gate
 from odx.datasets.quality.report import public_report, write_report
-from odx.datasets.raw import read_raw, sha256_file
+from odx.datasets.raw import read_raw, read_tables, sha256_file
 from odx.datasets.release import (
     DATA_CARD,
     LABELS,
@@ -69,7 +69,7 @@ class Candidate:
 def fingerprint_inputs(loaded: LoadedSpec) -> str:
     """Hash of everything that decides a release's bytes: spec, suite, raw files, format."""
     raw_hashes = {}
-    for raw in loaded.spec.raw:
+    for raw in loaded.spec.raw_files:
         path = loaded.raw_path(raw)
         raw_hashes[raw.path] = sha256_file(path) if path.is_file() else "missing"
     suite = loaded.suite_path
@@ -96,11 +96,13 @@ def build_candidate(
     load_suite(loaded.suite_path, loaded.spec)
     say("read raw files")
     raw, raw_info = read_raw(loaded)
+    tables, table_info = read_tables(loaded)
     say("prepare columns")
-    prepared = prepare(raw, loaded.spec, source=str(loaded.path))
+    prepared = prepare(raw, loaded.spec, source=str(loaded.path), tables=tables)
     say("split")
     split = split_rows(prepared.frame, loaded.spec)
-    return Candidate(loaded, prepared, split, fingerprint or fingerprint_inputs(loaded), raw_info)
+    fingerprint = fingerprint or fingerprint_inputs(loaded)
+    return Candidate(loaded, prepared, split, fingerprint, raw_info | table_info)
 
 
 def gate(candidate: Candidate, *, step: Step | None = None) -> GateReport:
@@ -111,6 +113,7 @@ def gate(candidate: Candidate, *, step: Step | None = None) -> GateReport:
         candidate.loaded,
         fingerprint=candidate.fingerprint,
         step=step,
+        tables=candidate.prepared.tables,
     )
     check = open_decisions_check(candidate.loaded)
     if check is None:
@@ -133,8 +136,13 @@ def open_decisions_check(loaded: LoadedSpec) -> Check | None:
     return Check(OPEN_DECISIONS_CHECK, False, summary, {"keys": keys})
 
 
-def _sample_value(train_target: pd.Series, task: TaskType) -> Any:
-    """A valid placeholder prediction learnt from train only (never from hidden labels)."""
+def _sample_value(train_target: pd.Series, task: TaskType, k: int | None = None) -> Any:
+    """A valid placeholder prediction learnt from train only (never from hidden labels); for
+    a ranking, the ``k`` items most often relevant in train (ties by id)."""
+    if task == TaskType.ranking:
+        counts = train_target.str.split().explode().value_counts()
+        ordered = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+        return " ".join(str(item) for item, _ in ordered[:k])
     if task == TaskType.regression:
         return float(train_target.median())
     if task == TaskType.binary:
@@ -161,7 +169,9 @@ def release_frames(candidate: Candidate) -> dict[str, pd.DataFrame]:
     sample = pd.DataFrame(
         {
             id_col: test_all[id_col].to_numpy(),
-            target: _sample_value(train[target], spec.task),
+            target: _sample_value(
+                train[target], spec.task, spec.ranking.k if spec.ranking else None
+            ),
         }
     )
     tables = {
@@ -174,6 +184,11 @@ def release_frames(candidate: Candidate) -> dict[str, pd.DataFrame]:
         name: t.sort_values(id_col, kind="stable").reset_index(drop=True)
         for name, t in tables.items()
     }
+    for table in spec.tables:  # published as prepared: the raw order, or by id when it has one
+        prepared = candidate.prepared.tables[table.name]
+        if table.id_column is not None:
+            prepared = prepared.sort_values(table.id_column, kind="stable")
+        frames[table.file_name] = prepared.reset_index(drop=True)
     if spec.release.test_features == TestFeatures.HIDDEN:
         count = min(spec.release.test_sample_rows, len(frames[TEST]))
         chosen = frames[TEST].sample(n=count, random_state=spec.split.seed).index.sort_values()
@@ -206,6 +221,7 @@ def write_release(
     tables = release_frames(candidate)
     hidden = spec.release.test_features == TestFeatures.HIDDEN
     published, kept = table_places(TestFeatures(spec.release.test_features))
+    published = (*published, *(table.file_name for table in spec.tables))
     files: dict[str, dict[str, Any]] = {}
     for name in published:
         say(f"write {name}")
@@ -250,6 +266,12 @@ def write_release(
     }
     if hidden:  # absent otherwise, so releases of public test features keep their bytes
         manifest["test_features"] = TestFeatures.HIDDEN.value
+    if spec.ranking is not None:
+        manifest["ranking"] = {
+            "k": spec.ranking.k,
+            "items_file": spec.table(spec.ranking.items).file_name,
+            "item_id_column": spec.ranking.item_id,
+        }
     ReleaseManifest.model_validate(manifest)  # the contract every reader relies on
     text = json.dumps(manifest, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
     (public_dir / MANIFEST).write_text(text, encoding="utf-8")

@@ -167,6 +167,20 @@ def _frame_from_json(text: str, raw: RawFile, source: str) -> pd.DataFrame:
     return frame.apply(lambda col: col.map(lambda v: None if _is_empty(v) else str(v)))
 
 
+def _read_checked(loaded: LoadedSpec, raw: RawFile) -> tuple[pd.DataFrame, dict[str, str | None]]:
+    path = loaded.raw_path(raw)
+    if not path.is_file():
+        raise RawDataError(f"{path}: raw file not found (spec 'raw' entry '{raw.path}')")
+    checksum = sha256_file(path)
+    if raw.sha256 and raw.sha256 != checksum:
+        raise RawDataError(
+            f"{path}: sha256 is {checksum}, but the spec declares {raw.sha256}; "
+            "the raw file changed — update the spec if that is intended"
+        )
+    frame, encoding, _ = read_raw_file(path, raw)
+    return frame, {"sha256": checksum, "encoding": encoding}
+
+
 def read_raw(loaded: LoadedSpec) -> tuple[pd.DataFrame, dict[str, dict[str, str | None]]]:
     """Read and concatenate every raw file of a spec, checking declared checksums.
 
@@ -175,20 +189,21 @@ def read_raw(loaded: LoadedSpec) -> tuple[pd.DataFrame, dict[str, dict[str, str 
     frames: list[pd.DataFrame] = []
     info: dict[str, dict[str, str | None]] = {}
     for raw in loaded.spec.raw:
-        path = loaded.raw_path(raw)
-        if not path.is_file():
-            raise RawDataError(f"{path}: raw file not found (spec 'raw' entry '{raw.path}')")
-        checksum = sha256_file(path)
-        if raw.sha256 and raw.sha256 != checksum:
-            raise RawDataError(
-                f"{path}: sha256 is {checksum}, but the spec declares {raw.sha256}; "
-                "the raw file changed — update the spec if that is intended"
-            )
-        frame, encoding, _ = read_raw_file(path, raw)
+        frame, info[raw.path] = _read_checked(loaded, raw)
         frames.append(frame)
-        info[raw.path] = {"sha256": checksum, "encoding": encoding}
     combined = frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)
     return combined, info
+
+
+def read_tables(
+    loaded: LoadedSpec,
+) -> tuple[dict[str, pd.DataFrame], dict[str, dict[str, str | None]]]:
+    """Read the raw file of each further table (by table name), checking declared checksums."""
+    frames: dict[str, pd.DataFrame] = {}
+    info: dict[str, dict[str, str | None]] = {}
+    for table in loaded.spec.tables:
+        frames[table.name], info[table.raw.path] = _read_checked(loaded, table.raw)
+    return frames, info
 
 
 def _is_empty(value: object) -> bool:

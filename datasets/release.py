@@ -25,7 +25,6 @@ TEST_SAMPLE = "test_sample.csv"  # with hidden test features: a few test rows fo
 LABELS = "labels.csv"  # hidden
 TEST_FEATURES = "test_features.csv"  # hidden, when the release hides its test features
 REPORTS = (DATA_CARD, QUALITY_JSON, QUALITY_HTML, MANIFEST)
-PUBLIC_FILES = (TRAIN, TEST, TEST_SAMPLE, SAMPLE_SUBMISSION, *REPORTS)  # any release may serve
 USAGE_COLUMN = "Usage"  # the labels' column that says which board a test row counts for
 
 

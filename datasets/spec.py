@@ -76,7 +76,8 @@ TASK_MEANINGS: dict[TaskType, str] = {
     TaskType.binary: "two classes, published as 0 and 1 (see *Binary targets*)",
     TaskType.multiclass: "one label out of several",
     TaskType.regression: "a number",
-    TaskType.ranking: "a score that orders rows",
+    TaskType.ranking: "for each row (a query), the relevant items, as space-separated ids of "
+    "the items table (see *Ranking*)",
 }
 
 
@@ -493,6 +494,90 @@ class ReleaseSpec(_Strict):
     )
 
 
+TABLE_NAME_PATTERN = r"^[a-z][a-z0-9_]{0,40}$"
+# Names a release already uses for its own files; a table may not take one.
+RESERVED_TABLE_NAMES = ("train", "test", "test_sample", "sample_submission", "labels", "manifest")
+
+
+class TableSpec(_Strict):
+    """A further public table beside the main one, published as ``<name>.csv`` (a ranking
+    task's items, an interactions log). Its columns are read, cleaned and typed as the main
+    table's are, and every raw column is either published or dropped with a reason."""
+
+    name: str = Field(
+        pattern=TABLE_NAME_PATTERN,
+        description="Table name; the release publishes it as <name>.csv.",
+        examples=["programmes"],
+    )
+    description: Text = Field(
+        description="What one row of the table is, shown in the data card.",
+        examples=[{"ko": "지원사업 공고", "en": "Support programmes, one per row"}],
+    )
+    raw: RawFile = Field(
+        description="The table's raw file.", examples=[{"path": "raw/programmes.csv"}]
+    )
+    columns: list[Column] = Field(
+        min_length=1,
+        description="Published columns, in order (as the main table's).",
+        examples=[
+            [
+                {
+                    "name": "programme_id",
+                    "source": "pblancId",
+                    "type": "string",
+                    "description": {"ko": "공고 ID", "en": "Announcement id"},
+                }
+            ]
+        ],
+    )
+    drop: list[DroppedColumn] = Field(
+        default_factory=list,
+        description="Raw columns not published, each with its reason.",
+        examples=[[{"column": "rceptInsttTelno", "reason": "contact phone number"}]],
+    )
+    id_column: str | None = Field(
+        default=None,
+        description="A column whose values are unique and never empty (a ranking's item id).",
+        examples=["programme_id"],
+    )
+
+    @model_validator(mode="after")
+    def _consistent(self) -> TableSpec:
+        if self.name in RESERVED_TABLE_NAMES:
+            raise ValueError(f"table name '{self.name}' is a release file's own name")
+        names = [c.name for c in self.columns]
+        if len(set(names)) != len(names):
+            raise ValueError(f"table '{self.name}' declares a column twice")
+        if self.id_column is not None and self.id_column not in names:
+            raise ValueError(f"table '{self.name}': id_column '{self.id_column}' is not a column")
+        return self
+
+    @property
+    def file_name(self) -> str:
+        return f"{self.name}.csv"
+
+
+class RankingSpec(_Strict):
+    """A ranking task: each row of the main table is a query (a company), its target the
+    space-separated ids of the relevant items, and a submission ranks at most ``k`` items."""
+
+    k: int = Field(
+        default=10,
+        ge=1,
+        le=100,
+        description="How many items a ranked list holds at most.",
+        examples=[10],
+    )
+    items: str = Field(
+        description="The table (in 'tables') of the items a list may name.",
+        examples=["programmes"],
+    )
+    item_id: str = Field(
+        description="That table's id column: the ids a list is made of.",
+        examples=["programme_id"],
+    )
+
+
 class DatasetSpec(_Strict):
     id: Annotated[str, Field(pattern=ID_PATTERN)] = Field(
         description="The dataset id: lower-case letters, digits and '-'; equal to the folder name.",
@@ -574,6 +659,16 @@ class DatasetSpec(_Strict):
         description="What a release publishes.",
         examples=[{"test_features": "hidden"}],
     )
+    tables: list[TableSpec] = Field(
+        default_factory=list,
+        description="Further public tables, each published as <name>.csv (see *Tables*).",
+        examples=[[{"name": "programmes", "raw": {"path": "raw/programmes.csv"}}]],
+    )
+    ranking: RankingSpec | None = Field(
+        default=None,
+        description="Ranking tasks: the items table, its id and k (see *Ranking*).",
+        examples=[{"k": 10, "items": "programmes", "item_id": "programme_id"}],
+    )
     notes: Text | None = Field(
         default=None,
         description="Traps and caveats for participants (shown in the data card).",
@@ -610,6 +705,7 @@ class DatasetSpec(_Strict):
             raise ValueError("the target cannot be the id column")
         if self.target.positive is not None and self.task != TaskType.binary:
             raise ValueError(f"target.positive is read for a binary task only, not '{self.task}'")
+        self._check_tables()
         if self.split.method == "stratified" and not self.task.is_classification:
             raise ValueError(f"a stratified split needs a classification task, not '{self.task}'")
         leakage = self.quality.leakage
@@ -625,6 +721,33 @@ class DatasetSpec(_Strict):
                 if column not in names:
                     raise ValueError(f"{key} names '{column}', which is not among 'columns'")
         return self
+
+    def _check_tables(self) -> None:
+        tables = {t.name: t for t in self.tables}
+        if len(tables) != len(self.tables):
+            raise ValueError("tables: two tables share a name")
+        if (self.task == TaskType.ranking) != (self.ranking is not None):
+            raise ValueError("a ranking task needs 'ranking', and only a ranking task takes it")
+        if self.ranking is None:
+            return
+        items = tables.get(self.ranking.items)
+        if items is None:
+            raise ValueError(f"ranking.items names '{self.ranking.items}', which is not a table")
+        if items.id_column != self.ranking.item_id:
+            raise ValueError(
+                f"ranking.item_id '{self.ranking.item_id}' must be the id_column of table "
+                f"'{items.name}'"
+            )
+        if self.column(self.target.column).type not in (ColumnType.string, ColumnType.text):
+            raise ValueError("a ranking target holds space-separated item ids: give it type string")
+
+    @property
+    def raw_files(self) -> list[RawFile]:
+        """Every raw file the spec reads: the main table's, then each further table's."""
+        return [*self.raw, *(t.raw for t in self.tables)]
+
+    def table(self, name: str) -> TableSpec:
+        return next(t for t in self.tables if t.name == name)
 
     @property
     def feature_columns(self) -> list[str]:

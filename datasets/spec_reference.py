@@ -323,6 +323,33 @@ def _binary_targets() -> list[str]:
     ]
 
 
+def _tables_and_ranking() -> list[str]:
+    return [
+        "## Tables",
+        "",
+        "`tables` publishes further tables beside train and test, each as `<name>.csv`: the "
+        "items of a ranking task, an interactions log. Each has its own raw file, columns and "
+        "dropped columns, read, cleaned and typed exactly like the main table's, and every raw "
+        "column must be published or dropped with a reason. An `id_column` must be unique and "
+        "never empty. Their text columns are scanned for personal data too; a finding is named "
+        "`table.column`. Their raw files count towards the release's fingerprint.",
+        "",
+        "## Ranking",
+        "",
+        "With `task: ranking` each row of the main table is a query (a company), and its target "
+        "holds the ids of the relevant items (`ranking.items`, a table), separated by spaces. "
+        "The target's type is `string`; every id must be in the items table, at most once per "
+        "row. The release's `manifest.json` names the items file, its id column and `k`. The "
+        "sample submission lists, for every test query, the `k` items most often relevant in "
+        "train. Participants submit one row per query: the id, then up to `k` space-separated "
+        "item ids, best first; a longer list is refused, not cut, and an empty list scores 0. "
+        "The quality gate replaces the single-feature target check by `ranking_leakage`: no "
+        "public table holding both the query id and the item id may record a test query's "
+        "relevant item, and no feature of a test query may name one.",
+        "",
+    ]
+
+
 def _quality_keys() -> list[str]:
     rows = [
         "## Quality keys",
@@ -385,6 +412,7 @@ def render_reference() -> str:
         *_keys(),
         *_tasks_types_transforms(),
         *_binary_targets(),
+        *_tables_and_ranking(),
         *_quality_keys(),
         *_placeholders(),
     ]

@@ -50,7 +50,7 @@ def _open_now(path, settings: Settings, say: Say):  # type: ignore[no-untyped-de
     return copy
 
 
-def _has_baseline(settings: Settings, challenge_id: str) -> bool:
+def _has_baseline(settings: Settings, challenge_id: str, name: str) -> bool:
     with session_scope(settings.resolved_database_url) as session:
         return (
             session.scalar(
@@ -59,6 +59,7 @@ def _has_baseline(settings: Settings, challenge_id: str) -> bool:
                 .where(
                     Submission.challenge_id == challenge_id,
                     Team.is_baseline.is_(True),
+                    Team.name == name,
                     Submission.status == SubmissionStatus.SCORED,
                 )
                 .limit(1)
@@ -69,7 +70,7 @@ def _has_baseline(settings: Settings, challenge_id: str) -> bool:
 
 def bring_up_demo(settings: Settings, say: Say) -> dict[str, str]:
     """Publish, register, run baselines and create demo accounts; returns new tokens."""
-    from odx.platform.services.baselines import run_baseline
+    from odx.platform.services.baselines import names_of
 
     say(f"data folder: {settings.resolved_home}")
     for dataset_id in catalogue([SHIPPED_DIR]):
@@ -84,20 +85,22 @@ def bring_up_demo(settings: Settings, say: Say) -> dict[str, str]:
             ids.append(challenge.id)
         say(f"  challenge {challenge.id}: registered")
     for challenge_id in ids:
-        if _has_baseline(settings, challenge_id):
-            continue
-        try:
-            outcome = run_baseline(settings, challenge_id)
-        except REPORTABLE as exc:  # e.g. no sandbox for the model challenge on this machine
-            say(f"  baseline on {challenge_id}: not run: {reported(exc).detail}")
-            continue
-        say(
-            f"  baseline on {challenge_id}: {outcome.status}, public score "
-            f"{outcome.public_score:.4f}"
-            if outcome.public_score is not None
-            else f"  baseline on {challenge_id}: {outcome.status}"
-        )
+        for name in names_of(settings, challenge_id):
+            if not _has_baseline(settings, challenge_id, name):
+                _run_baseline(settings, challenge_id, name, say)
     return _demo_accounts(settings, ids)
+
+
+def _run_baseline(settings: Settings, challenge_id: str, name: str, say: Say) -> None:
+    from odx.platform.services.baselines import run_baseline
+
+    try:
+        outcome = run_baseline(settings, challenge_id, name)
+    except REPORTABLE as exc:  # e.g. no sandbox for the model challenge on this machine
+        say(f"  {name} on {challenge_id}: not run: {reported(exc).detail}")
+        return
+    score = "" if outcome.public_score is None else f", public score {outcome.public_score:.4f}"
+    say(f"  {name} on {challenge_id}: {outcome.status}{score}")
 
 
 def _demo_accounts(settings: Settings, challenge_ids: list[str]) -> dict[str, str]:

@@ -161,12 +161,14 @@ def _text_array(values: Sequence[str] | pa.Array | pa.ChunkedArray) -> pa.Array:
 
 
 def _read_text(path: Path, columns: list[str] | None = None) -> pa.Table:
-    """A public CSV with every column as text (empty values stay empty strings)."""
+    """A public CSV with every column as text (empty values stay empty strings). Free text
+    in a public table may hold quoted line breaks, so values may span lines."""
     with path.open("rb") as handle:
         names = next(csv.reader([handle.readline().decode("utf-8-sig")]))
     wanted = columns or names
     return pacsv.read_csv(
         path,
+        parse_options=pacsv.ParseOptions(newlines_in_values=True),
         convert_options=pacsv.ConvertOptions(
             column_types=dict.fromkeys(wanted, pa.large_string()),
             include_columns=wanted,

@@ -7,6 +7,7 @@ and HTML by :mod:`odx.datasets.quality.report`.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -21,8 +22,9 @@ from odx.datasets.quality.leakage import (
     find_target_leaks,
 )
 from odx.datasets.quality.privacy import k_anonymity, scan_personal_data
+from odx.datasets.quality.ranking import ranking_leakage
 from odx.datasets.quality.report import check_title, describe, expectation_label
-from odx.datasets.spec import ColumnType, LoadedSpec
+from odx.datasets.spec import Column, ColumnType, LoadedSpec
 from odx.datasets.split import Split
 
 Step = Callable[[str], None]
@@ -74,10 +76,11 @@ class GateReport:
         return asdict(self)
 
 
-def _text_columns(loaded: LoadedSpec) -> list[str]:
-    textual = {ColumnType.string, ColumnType.text, ColumnType.category}
-    names = [c.name for c in loaded.spec.columns if c.type in textual]
-    return names
+_TEXTUAL = {ColumnType.string, ColumnType.text, ColumnType.category}
+
+
+def _text_columns(columns: list[Column]) -> list[str]:
+    return [c.name for c in columns if c.type in _TEXTUAL]
 
 
 def check_expectations(result: SuiteResult) -> Check:
@@ -89,9 +92,15 @@ def check_expectations(result: SuiteResult) -> Check:
     return Check.of("expectations", result.success, details)
 
 
-def check_personal_data(frame: pd.DataFrame, loaded: LoadedSpec) -> Check:
+def check_personal_data(
+    frame: pd.DataFrame, loaded: LoadedSpec, tables: dict[str, pd.DataFrame] | None = None
+) -> Check:
+    """Scan the main table and every further table (its columns named ``table.column``)."""
     allowed = loaded.spec.quality.privacy.allow
-    findings = scan_personal_data(frame, _text_columns(loaded))
+    findings = scan_personal_data(frame, _text_columns(loaded.spec.columns))
+    for table in loaded.spec.tables:
+        found = scan_personal_data((tables or {})[table.name], _text_columns(table.columns))
+        findings += [dataclasses.replace(f, column=f"{table.name}.{f.column}") for f in found]
     blocking = [f for f in findings if f.column not in allowed]
     return Check.of(
         "personal_data",
@@ -107,16 +116,33 @@ def check_k_anonymity(frame: pd.DataFrame, loaded: LoadedSpec) -> Check:
     return Check.of("k_anonymity", ok, asdict(result) | {"required": privacy.k_anonymity})
 
 
-def check_leakage(frame: pd.DataFrame, split: Split, loaded: LoadedSpec) -> list[Check]:
+def check_ranking_leakage(
+    test: pd.DataFrame, loaded: LoadedSpec, tables: dict[str, pd.DataFrame]
+) -> Check:
+    """A ranking's labels must not be named by a public table or by a query's own features."""
+    spec = loaded.spec
+    assert spec.ranking is not None
+    features = set(spec.feature_columns)
+    result = ranking_leakage(
+        test,
+        query_id=spec.id_column.column,
+        target=spec.target.column,
+        item_id=spec.ranking.item_id,
+        text_features=[c for c in _text_columns(spec.columns) if c in features],
+        tables=tables,
+    )
+    ok = not result.pairs_in_tables and not result.feature_mentions
+    return Check.of("ranking_leakage", ok, dataclasses.asdict(result))
+
+
+def check_target_leakage(train: pd.DataFrame, loaded: LoadedSpec) -> Check:
+    """Single features that predict the target too well (tasks with one value per row)."""
     spec = loaded.spec
     thresholds = spec.quality.leakage
-    features = spec.feature_columns
-    train, test = split.train_frame(frame), split.test_frame(frame)
-
     scores = find_target_leaks(
         train,
         spec.target.column,
-        features,
+        spec.feature_columns,
         classification=spec.task.is_classification,
         threshold=thresholds.max_feature_target_score,
         auc_threshold=thresholds.max_feature_auc,
@@ -125,11 +151,27 @@ def check_leakage(frame: pd.DataFrame, split: Split, loaded: LoadedSpec) -> list
     leaks = [s for s in scores if s.flagged]
     by_auc = any(s.kind.startswith("auc_") for s in scores)  # a binary target: AUC per feature
     applied = thresholds.max_feature_auc if by_auc else thresholds.max_feature_target_score
-    target_check = Check.of(
+    return Check.of(
         "target_leakage",
         not leaks,
         {"threshold": applied, "scores": [asdict(s) for s in scores]},
     )
+
+
+def check_leakage(
+    frame: pd.DataFrame,
+    split: Split,
+    loaded: LoadedSpec,
+    tables: dict[str, pd.DataFrame] | None = None,
+) -> list[Check]:
+    spec = loaded.spec
+    thresholds = spec.quality.leakage
+    features = spec.feature_columns
+    train, test = split.train_frame(frame), split.test_frame(frame)
+    if spec.ranking is not None:
+        target_check = check_ranking_leakage(test, loaded, tables or {})
+    else:
+        target_check = check_target_leakage(train, loaded)
 
     # Free text is unique by nature; it only counts when it embeds the row's id.
     free_text = {c.name for c in spec.columns if c.type == ColumnType.text}
@@ -176,16 +218,18 @@ def run_gate(
     *,
     fingerprint: str,
     step: Step | None = None,
+    tables: dict[str, pd.DataFrame] | None = None,
 ) -> GateReport:
-    """Run every check on the prepared ``frame``; never raises for a failed check."""
+    """Run every check on the prepared ``frame`` (and the spec's further ``tables``); never
+    raises for a failed check."""
     say = step or (lambda _name: None)
     say("expectations")
     suite = run_suite(frame, loaded.suite_path)
     checks = [check_expectations(suite)]
     say("privacy")
-    checks += [check_personal_data(frame, loaded), check_k_anonymity(frame, loaded)]
+    checks += [check_personal_data(frame, loaded, tables), check_k_anonymity(frame, loaded)]
     say("leakage")
-    checks += check_leakage(frame, split, loaded)
+    checks += check_leakage(frame, split, loaded, tables)
     return GateReport(
         dataset_id=loaded.spec.id,
         fingerprint=fingerprint,

@@ -103,6 +103,11 @@ def _id_like_columns(d: Mapping[str, Any], say: _Words) -> str:
     return say("none")
 
 
+def _ranking_leakage(d: Mapping[str, Any], say: _Words) -> str:
+    words = dict(d) | {"tables": ", ".join(d["tables"]) or "-"}
+    return say("found" if d["pairs_in_tables"] or d["feature_mentions"] else "none", **words)
+
+
 def _measured(d: Mapping[str, Any], say: _Words) -> str:
     return say("summary", **d) + say.limit(d)
 
@@ -112,6 +117,7 @@ _SUMMARIES: dict[str, Callable[[Mapping[str, Any], _Words], str]] = {
     "personal_data": _personal_data,
     "k_anonymity": _k_anonymity,
     "target_leakage": _target_leakage,
+    "ranking_leakage": _ranking_leakage,
     "id_like_columns": _id_like_columns,
     "train_test_duplicates": _measured,
     "adversarial_validation": _measured,

@@ -101,6 +101,13 @@ class ChallengeSpec(_Strict):
         "models, run in a sandbox on the release's hidden test features.",
     )
     model_limits: ModelLimits = Field(default_factory=ModelLimits)
+    k: int | None = Field(
+        default=None,
+        ge=1,
+        le=100,
+        description="Ranking tasks: the most items a list may hold, as the dataset release "
+        "fixes it (checked when the challenge is registered).",
+    )
     rules: Text | None = None
 
     @field_validator("timezone")
@@ -132,6 +139,8 @@ class ChallengeSpec(_Strict):
                 f"direction: '{self.direction}' contradicts metric '{self.metric}', "
                 f"which is {metric.direction}d"
             )
+        if self.k is not None and self.task != TaskType.ranking:
+            raise ValueError(f"k: only a ranking task takes k, not a {self.task.value} task")
         names = [p.name for p in self.phases]
         if len(set(names)) != len(names):
             raise ValueError("phases: phase names must be unique")

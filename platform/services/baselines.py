@@ -7,7 +7,13 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from odx.baselines.run import MODEL_UPLOAD_NAME, UPLOAD_NAME, predict_release
+from odx.baselines.run import (
+    DEFAULT,
+    MODEL_UPLOAD_NAME,
+    UPLOAD_NAME,
+    baseline_names,
+    predict_release,
+)
 from odx.platform.db.engine import session_scope
 from odx.platform.db.models import Challenge, User
 from odx.platform.errors import NotFoundError
@@ -17,42 +23,52 @@ from odx.platform.settings import Settings
 from odx.platform.states import SubmissionStatus
 from odx.scoring.tracking import log_model
 
-BASELINE_USER = "baseline"
-BASELINE_TEAM = "baseline"
-
 
 @dataclass(frozen=True)
 class BaselineOutcome:
     challenge_id: str
+    name: str  # the baseline's name, also its user and team
     submission_id: str
     status: str
     public_score: float | None
-    model: object
-    example: pd.DataFrame
+    model: object | None
+    example: pd.DataFrame | None
 
 
-def _baseline_user(session, challenge: Challenge) -> User:  # type: ignore[no-untyped-def]
+def _baseline_user(session, challenge: Challenge, name: str) -> User:  # type: ignore[no-untyped-def]
+    """Each baseline submits as its own user and team, named after it, like any team."""
     try:
-        user = users.get_by_name(session, BASELINE_USER)
+        user = users.get_by_name(session, name)
     except NotFoundError:
-        user, _ = users.create_user(
-            session, name=BASELINE_USER, role="participant", actor="baselines"
-        )
+        user, _ = users.create_user(session, name=name, role="participant", actor="baselines")
     if teams.team_of(session, challenge, user) is None:
-        teams.create(session, challenge, user, BASELINE_TEAM, is_baseline=True)
+        teams.create(session, challenge, user, name, is_baseline=True)
     return user
 
 
-def run_baseline(settings: Settings, challenge_id: str) -> BaselineOutcome:
-    """Train, predict, submit and score one challenge's baseline (synchronously)."""
+def names_of(settings: Settings, challenge_id: str) -> list[str]:
+    """The baselines of a challenge's dataset release."""
+    with session_scope(settings.resolved_database_url) as session:
+        version = challenges.dataset_version(session, challenges.get(session, challenge_id))
+        return baseline_names(settings.public_root / version.public_dir)
+
+
+def run_baseline(settings: Settings, challenge_id: str, name: str = DEFAULT) -> BaselineOutcome:
+    """Train, predict, submit and score one of a challenge's baselines (synchronously)."""
     with session_scope(settings.resolved_database_url) as session:
         challenge = challenges.get(session, challenge_id)
         version = challenges.dataset_version(session, challenge)
+        public_dir = settings.public_root / version.public_dir
+        if name not in baseline_names(public_dir):
+            raise NotFoundError(
+                f"no baseline '{name}' for {challenge_id}; there are: "
+                f"{', '.join(baseline_names(public_dir))}"
+            )
         if challenges.spec_of(challenge).takes_models:
             models.require_sandbox(settings)  # before training a model that cannot be run
-        prediction = predict_release(settings.public_root / version.public_dir)
+        prediction = predict_release(public_dir, name)
         is_model = version.release_manifest.hides_test_features
-        user = _baseline_user(session, challenge)
+        user = _baseline_user(session, challenge, name)
         submission = submissions.accept(
             session,
             settings,
@@ -70,8 +86,9 @@ def run_baseline(settings: Settings, challenge_id: str) -> BaselineOutcome:
     status, score = submissions.wait_for_outcome(settings, submission_id, timeout=600)
     if status == SubmissionStatus.SCORED:
         run_id = tracking.track(settings, submission_id)  # finds the run the job wrote
-        if run_id is not None and not is_model:  # a model's run holds the upload already
+        fitted = prediction.model is not None and not is_model  # a model's run holds it
+        if run_id is not None and fitted:
             log_model(settings.resolved_mlflow_uri, run_id, prediction.model, prediction.example)
     return BaselineOutcome(
-        challenge_id, submission_id, status, score, prediction.model, prediction.example
+        challenge_id, name, submission_id, status, score, prediction.model, prediction.example
     )

@@ -59,7 +59,14 @@ def _register(
         raise ChallengeSpecError(
             f"{source}: task: '{spec.task.value}' differs from dataset task '{version.task}'"
         )
-    hidden = version.release_manifest.hides_test_features
+    manifest = version.release_manifest
+    if spec.k is not None and (manifest.ranking is None or spec.k != manifest.ranking.k):
+        released = manifest.ranking.k if manifest.ranking else None
+        raise ChallengeSpecError(
+            f"{source}: k: {spec.k} differs from the k of {spec.dataset.id} version "
+            f"{spec.dataset.version} ({released}); the release fixes how long a list may be"
+        )
+    hidden = manifest.hides_test_features
     if spec.takes_models and not hidden:
         raise ChallengeSpecError(
             f"{source}: submission: a model challenge needs a release whose test features are "

@@ -25,7 +25,7 @@ from odx.datasets.publish import (
 from odx.datasets.quality.gate import GateReport, Step
 from odx.datasets.quality.report import write_report
 from odx.datasets.raw import sha256_file
-from odx.datasets.release import LABELS, PUBLIC_FILES, TRAIN
+from odx.datasets.release import LABELS, MANIFEST, TRAIN
 from odx.datasets.spec import LoadedSpec, load_spec
 from odx.platform.db.engine import session_scope, upgrade
 from odx.platform.db.models import DatasetVersion, QualityRun
@@ -274,11 +274,12 @@ def get_version(session: Session, dataset_id: str, version: int | None = None) -
 
 
 def public_file(settings: Settings, row: DatasetVersion, name: str) -> Path:
-    """Path of one public file of a version; only names in the release's public list exist."""
-    if name not in PUBLIC_FILES:
+    """Path of one public file of a version; only the files its manifest lists exist (the
+    hidden labels never are)."""
+    files = [MANIFEST, *row.release_manifest.files]
+    if name not in files:
         raise NotFoundError(
-            f"no file '{name}' in {row.dataset_id} version {row.version}; "
-            f"files: {', '.join(PUBLIC_FILES)}"
+            f"no file '{name}' in {row.dataset_id} version {row.version}; files: {', '.join(files)}"
         )
     return settings.public_root / row.public_dir / name
 

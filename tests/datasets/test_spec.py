@@ -23,6 +23,7 @@ def test_load_spec_reads_shipped_specs() -> None:
         "market-store-count",
         "sme-growth-risk",
         "sme-growth-risk-model",
+        "support-programme-recommendation",
     ]
 
 

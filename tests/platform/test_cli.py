@@ -105,6 +105,10 @@ def test_demo_brings_up_datasets_challenges_baselines_and_accounts_once(tmp_path
     for dataset_id in ("bizinfo-support-field", "market-store-count", "sme-growth-risk"):
         assert f"dataset {dataset_id}: published as version 1" in first.stdout
         assert f"baseline on {dataset_id}-2026: scored, public score" in first.stdout
+    ranking = "support-programme-recommendation"
+    assert f"dataset {ranking}: published as version 1" in first.stdout
+    for name in ("baseline-popularity", "baseline-content"):
+        assert f"{name} on {ranking}-2026: scored, public score" in first.stdout
     assert "API docs: http://127.0.0.1:8000/docs" in first.stdout
     assert (tmp_path / ".odx" / "odx.db").is_file()
     hidden = next((tmp_path / ".odx" / "hidden" / "sme-growth-risk").iterdir())
@@ -117,6 +121,6 @@ def test_demo_brings_up_datasets_challenges_baselines_and_accounts_once(tmp_path
     second = subprocess.run(
         command, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=600
     )
-    assert second.stdout.count("already published as version 1") == 4
-    assert "baseline on" not in second.stdout  # baselines are not submitted twice
+    assert second.stdout.count("already published as version 1") == 5
+    assert ": scored, public score" not in second.stdout  # no baseline is submitted twice
     assert token in second.stdout

@@ -35,8 +35,13 @@ def release(tmp_path: Path) -> Release:
     public, hidden = tmp_path / "public", tmp_path / "hidden"
     public.mkdir()
     hidden.mkdir()
+    # Announcement text spans lines, and the table is larger than one block of Arrow's
+    # reader, so quoted line breaks fall across block boundaries.
+    filler = "".join(f'F{i},"지원사업 {i}\n☞ 신청 안내"\n' for i in range(60_000))
     (public / "programmes.csv").write_text(
-        "pblancId,title\nP1,수출 바우처\nP2,정책자금\nP3,R&D\nP4,창업 패키지\n7,숫자 id\n", "utf-8"
+        'pblancId,title\nP1,수출 바우처\nP2,정책자금\nP3,R&D\nP4,"창업\n패키지, 1"\n7,숫자 id\n'
+        + filler,
+        "utf-8",
     )
     (public / SAMPLE_SUBMISSION).write_text(
         "company_id,programmes\nC1,P1 P2 P3\nC2,P1 P2 P3\nC3,P1 P2 P3\nC4,P1 P2 P3\n", "utf-8"
