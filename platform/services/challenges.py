@@ -66,6 +66,8 @@ def _register(
             f"{source}: k: {spec.k} differs from the k of {spec.dataset.id} version "
             f"{spec.dataset.version} ({released}); the release fixes how long a list may be"
         )
+    if manifest.ranking is not None and spec.k is None:  # the pages and the CLI show it
+        spec = spec.model_copy(update={"k": manifest.ranking.k})
     hidden = manifest.hides_test_features
     if spec.takes_models and not hidden:
         raise ChallengeSpecError(
