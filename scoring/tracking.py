@@ -24,6 +24,7 @@ import numpy as np
 
 from odx.scoring.metrics import METRICS
 from odx.scoring.migration_lock import ALEMBIC_LOCK
+from odx.scoring.ranking_report import RankingReport, ranking_report
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -40,6 +41,9 @@ FONT_FALLBACK = "DejaVu Sans"
 MAX_SCATTER = 20_000
 MAX_CURVE = 2_000
 MAX_ANNOTATED_CLASSES = 30
+PER_QUERY_BINS = 20
+PRECISION_FIGURE = "precision_at_k.png"
+PER_QUERY_TABLE = "per_query.csv"
 _font_lock = threading.Lock()
 
 
@@ -61,6 +65,7 @@ class RunRecord:
     private: Triple
     overall: Triple
     model_run: dict[str, Any] | None = None  # a model submission's sandbox run
+    k: int | None = None  # a ranking metric's cut-off, from the release's manifest
 
 
 _opened: set[str] = set()
@@ -153,11 +158,14 @@ def log_run(
     report: dict | None = None,
     labels: list[str] | None = None,
     model_dir: Path | None = None,
+    ids: np.ndarray | None = None,
 ) -> str:
     """Write the submission's run once (or finish a half-written one) and return its id.
 
     ``model_dir``: a model submission's unpacked folder, logged as the run's ``model``
     artifact as uploaded (MLflow's UI shows its MLmodel and signature); it is never loaded.
+    ``ids``: the rows' ids, in ``y_true``'s order; a ranking run names its queries by them in
+    ``per_query.csv``.
     """
     from mlflow.entities import Metric, RunTag
 
@@ -173,17 +181,20 @@ def log_run(
             run_name=f"{record.team} · {record.submission_id[:8]}",
         )
     run_id = run.info.run_id
+    ranking, failed = _ranking(record, ids, y_true, y_pred)
     logged = set(run.data.metrics)  # a resumed run keeps what it has: no duplicate history
     now = int(time.time() * 1000)
-    metrics = [
-        Metric(key, value, now, 0) for key, value in _metrics(record).items() if key not in logged
-    ]
+    points = [(key, value, 0) for key, value in _metrics(record).items()]
+    points += _ranking_metrics(ranking) if ranking is not None else []
+    metrics = [Metric(key, value, now, step) for key, value, step in points if key not in logged]
     tags = [RunTag(key, value) for key, value in _tags(record).items()]
     client.log_batch(run_id, metrics=metrics, tags=tags)
     client.log_dict(run_id, _jsonable(report or {}), "report.json")
     if record.model_run is not None:
         _log_model_run(client, run_id, record.model_run, model_dir)
-    failed = _log_plots(client, run_id, record, y_true, y_pred, labels)
+    failed += _log_plots(client, run_id, record, y_true, y_pred, labels, ranking=ranking)
+    if ranking is not None:
+        client.log_text(run_id, ranking.table.to_csv(index=False), PER_QUERY_TABLE)
     if failed:
         client.set_tag(run_id, "odx.plot_errors", ",".join(failed))
     client.set_terminated(run_id, FINISHED)
@@ -258,6 +269,39 @@ def _metrics(record: RunRecord) -> dict[str, float]:
     return out
 
 
+def _ranking_artifacts(record: RunRecord) -> list[str]:
+    """What a ranking run adds for judges, named when it cannot be made."""
+    return [f"per_query_{record.metric}.png", PRECISION_FIGURE, PER_QUERY_TABLE]
+
+
+def _ranking(
+    record: RunRecord,
+    ids: np.ndarray | None,
+    y_true: np.ndarray | None,
+    y_pred: np.ndarray | None,
+) -> tuple[RankingReport | None, list[str]]:
+    """A ranking run's per-query numbers, or the artifacts they would have made if odd data
+    (or a record without k) prevents them: the scores are logged either way."""
+    if record.task != "ranking" or y_true is None or y_pred is None:
+        return None, []
+    try:
+        queries = ids if ids is not None else np.arange(1, len(y_true) + 1)
+        return ranking_report(queries, y_true, y_pred, metric=record.metric, k=record.k), []
+    except Exception:
+        log.warning("no per-query report for submission %s", record.submission_id, exc_info=True)
+        return None, _ranking_artifacts(record)
+
+
+def _ranking_metrics(ranking: RankingReport) -> list[tuple[str, float, int]]:
+    """Mean precision at 1..k as one stepped metric (MLflow draws it as a curve), its ends
+    as plain metrics a judge can search and sort by, and the share of queries with a hit."""
+    curve = [float(value) for value in ranking.precision]
+    points = [("overall_precision_at", value, step) for step, value in enumerate(curve, 1)]
+    ends = {"overall_precision_at_1": curve[0], f"overall_precision_at_{ranking.k}": curve[-1]}
+    ends["overall_queries_with_hit_share"] = ranking.hit_share
+    return points + [(key, value, 0) for key, value in ends.items()]
+
+
 def _jsonable(value: Any) -> Any:
     """Strict JSON: nan becomes null and numpy scalars plain numbers (not their strings)."""
     if isinstance(value, dict):
@@ -278,6 +322,8 @@ def _log_plots(
     y_true: np.ndarray | None,
     y_pred: np.ndarray | None,
     labels: list[str] | None,
+    *,
+    ranking: RankingReport | None = None,
 ) -> list[str]:
     """Log the task's figures; one that cannot be drawn is named, not fatal (scores matter more)."""
     if y_true is None or y_pred is None:
@@ -293,6 +339,12 @@ def _log_plots(
     elif record.task == "regression":
         log1p = record.metric == "rmsle"
         builders["residuals.png"] = lambda: residual_figure(y_true, y_pred, title, log1p=log1p)
+    elif record.task == "ranking" and ranking is not None:
+        values = ranking.table[ranking.column].to_numpy()
+        builders[f"per_query_{record.metric}.png"] = lambda: per_query_figure(
+            values, ranking.label, title
+        )
+        builders[PRECISION_FIGURE] = lambda: precision_figure(ranking.precision, title)
     failed = []
     for name, build in builders.items():
         try:
@@ -421,6 +473,38 @@ def residual_figure(
     axis = "log1p(predicted)" if log1p else "Predicted"
     residual = "log1p(true) − log1p(predicted)" if log1p else "True − predicted"
     ax.set(xlabel=axis, ylabel=residual, title=f"Residuals · {title}")
+    return _with_font(figure)
+
+
+def per_query_figure(values: np.ndarray, label: str, title: str) -> Figure:
+    """Histogram of a per-query metric in [0, 1] with its mean (the score) and median: the
+    mean alone cannot tell a few perfect queries from many middling ones."""
+    scores = np.asarray(values, dtype=float)
+    mean, median = float(scores.mean()), float(np.median(scores))
+    figure, ax = _figure()
+    ax.hist(scores, bins=np.linspace(0, 1, PER_QUERY_BINS + 1), edgecolor="white")
+    ax.axvline(mean, color="C1", linewidth=1.5, label=f"Mean = {mean:.4f}")
+    ax.axvline(median, color="C2", linewidth=1.5, linestyle="--", label=f"Median = {median:.4f}")
+    # A little room either side, so a median of exactly 0 or 1 is not hidden by the frame.
+    ax.set(xlabel=f"{label} of a query", ylabel="Queries", xlim=(-0.02, 1.02))
+    ax.set(title=f"{label} per query ({scores.size:,} queries) · {title}")
+    ax.legend(loc="upper center")
+    return _with_font(figure)
+
+
+def precision_figure(precision: np.ndarray, title: str) -> Figure:
+    """Mean precision at each cut-off 1..k: how fast relevant items run out down the list."""
+    from matplotlib.ticker import MaxNLocator
+
+    curve = np.asarray(precision, dtype=float)
+    steps = np.arange(1, curve.size + 1)
+    figure, ax = _figure()
+    ax.plot(steps, curve, marker="o", markersize=3)
+    title = f"Precision at 1…{curve.size} · {title}"
+    ax.set(xlabel="Cut-off i", ylabel="Mean precision@i", title=title)
+    ax.set_xlim(0.5, curve.size + 0.5)
+    ax.set_ylim(0, min(1.02, max(float(curve.max()) * 1.15, 0.05)))
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     return _with_font(figure)
 
 

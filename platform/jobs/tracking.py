@@ -57,7 +57,15 @@ def run_record(session: Session, submission: Submission, challenge: Challenge) -
         private=triple("private"),
         overall=triple("overall"),
         model_run=submission.model_run,
+        k=ranking_cutoff(session, challenge) if spec.task == "ranking" else None,
     )
+
+
+def ranking_cutoff(session: Session, challenge: Challenge) -> int | None:
+    """The k of a ranking challenge's metric, as its release's manifest fixes it."""
+    version = session.get(DatasetVersion, challenge.dataset_version_id)
+    ranking = version.release_manifest.ranking if version is not None else None
+    return ranking.k if ranking is not None else None
 
 
 @contextmanager
@@ -165,6 +173,7 @@ def track(
                 report=evaluation.report,
                 labels=labels,
                 model_dir=model_dir,
+                ids=ids.to_numpy(),
             )
     except Exception:
         delay = _back_off(settings, submission_id, now=now)
