@@ -44,7 +44,9 @@ class Tables:
     k: int
 
     @classmethod
-    def read(cls, public_dir: Path) -> Tables:
+    def read(cls, public_dir: Path, rows_file: str = TEST) -> Tables:
+        """The tables of a release; ``rows_file`` holds the companies to rank (``test.csv``,
+        or ``test_sample.csv`` where the test features are hidden)."""
         manifest = ReleaseManifest.read(public_dir)
         if manifest.ranking is None:
             raise ValueError(f"{manifest.dataset_id} is not a ranking release")
@@ -52,7 +54,7 @@ class Tables:
         text = {query: str, item: str, manifest.target_column: str}
         return cls(
             train=pd.read_csv(public_dir / TRAIN, dtype=text, keep_default_na=False),
-            test=pd.read_csv(public_dir / TEST, dtype=text),
+            test=pd.read_csv(public_dir / rows_file, dtype=text),
             items=pd.read_csv(public_dir / manifest.ranking.items_file, dtype=text),
             interactions=pd.read_csv(public_dir / INTERACTIONS_FILE, dtype=text),
             query_id=query,
@@ -143,12 +145,24 @@ def _submission(tables: Tables, companies: pd.DataFrame, lists: list[str]) -> pd
     )
 
 
-def rank_by_popularity(tables: Tables) -> pd.DataFrame:
+def popularity_ranker(tables: Tables) -> Callable[[pd.DataFrame], list[str]]:
+    """The popularity baseline as a function of company profiles alone: what a model upload
+    runs on hidden test features (everything it needs from the tables is inside it)."""
     items = candidates(tables)
-    scores = np.broadcast_to(popularity(tables, items), (len(tables.test), len(items)))
-    allowed = eligibility(tables.test, items)
+    scores = popularity(tables, items)
     ids = items[tables.item_id].to_numpy()
-    return _submission(tables, tables.test, _top_k(scores, allowed, ids, tables.k))
+    rules = items[["regions", "industries", "target_group"]]
+    k = tables.k
+
+    def rank(companies: pd.DataFrame) -> list[str]:
+        allowed = eligibility(companies, rules)
+        return _top_k(np.broadcast_to(scores, allowed.shape), allowed, ids, k)
+
+    return rank
+
+
+def rank_by_popularity(tables: Tables) -> pd.DataFrame:
+    return _submission(tables, tables.test, popularity_ranker(tables)(tables.test))
 
 
 def _map_at_k(lists: list[str], relevant: list[set[str]], k: int) -> float:

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from odx.baselines import ranking
 from odx.baselines.pipelines import BASELINES, Baseline, fit_predict
 from odx.baselines.ranking import RANKERS, Tables
 from odx.datasets.release import TEST, TEST_SAMPLE, TRAIN, ReleaseManifest
@@ -23,6 +24,7 @@ from odx.submissions.models.archive import zip_folder
 UPLOAD_NAME = "baseline.csv"
 MODEL_UPLOAD_NAME = "baseline-model.zip"
 DEFAULT = "baseline"  # the name (and team) of a dataset's one baseline
+MODEL_RANKER = "popularity"  # the ranking baseline uploaded as a model
 
 
 @dataclass(frozen=True)
@@ -36,7 +38,10 @@ class BaselinePrediction:
 def baseline_names(public_dir: Path) -> list[str]:
     """The baselines a release has, each submitted by its own team of the same name: one
     fitted model per dataset, or the rankers of a ranking release."""
-    if ReleaseManifest.read(public_dir).ranking is not None:
+    manifest = ReleaseManifest.read(public_dir)
+    if manifest.ranking is not None and manifest.hides_test_features:
+        return [f"{DEFAULT}-{MODEL_RANKER}"]  # the ranker that needs no history inside
+    if manifest.ranking is not None:
         return [f"{DEFAULT}-{name}" for name in RANKERS]
     return [DEFAULT]
 
@@ -63,6 +68,8 @@ def predict_release(public_dir: Path, name: str = DEFAULT) -> BaselinePrediction
     """Train the dataset's baseline ``name`` on ``train.csv`` and predict ``test.csv``; where
     the test features are hidden, the upload is the trained model instead (``model_release``)."""
     manifest = ReleaseManifest.read(public_dir)
+    if manifest.ranking is not None and manifest.hides_test_features:
+        return ranking_model_release(public_dir)
     if manifest.ranking is not None:
         return rank_release(public_dir, name.removeprefix(f"{DEFAULT}-"))
     if manifest.hides_test_features:
@@ -103,3 +110,27 @@ def rank_release(public_dir: Path, ranker: str) -> BaselinePrediction:
     description, rank = RANKERS[ranker]
     lists = rank(Tables.read(public_dir))
     return BaselinePrediction(description, lists.to_csv(index=False).encode("utf-8"), None, None)
+
+
+def ranking_model_release(public_dir: Path) -> BaselinePrediction:
+    """The popularity ranker saved as an MLflow model, zipped, for a ranking release whose
+    test features are hidden: it ranks the companies it is given in the sandbox."""
+    import cloudpickle
+    import mlflow.pyfunc
+
+    tables = Tables.read(public_dir, TEST_SAMPLE)
+    description, _ = RANKERS[MODEL_RANKER]
+    example = tables.test.drop(columns=[tables.query_id]).head(5)
+    with tempfile.TemporaryDirectory(prefix="odx-baseline-") as folder:
+        saved = Path(folder) / "model"
+        # by value: the sandbox has numpy, pandas and MLflow, not odx
+        cloudpickle.register_pickle_by_value(ranking)
+        try:
+            mlflow.pyfunc.save_model(
+                saved, python_model=ranking.popularity_ranker(tables), input_example=example
+            )
+        finally:
+            cloudpickle.unregister_pickle_by_value(ranking)
+        buffer = io.BytesIO()
+        zip_folder(saved, buffer)
+    return BaselinePrediction(f"{description} (as a model)", buffer.getvalue(), None, example)

@@ -65,7 +65,10 @@ def evaluate_model(
             return _refused([{"code": "model_requirements", "message": p} for p in problems])
         manifest = release.manifest
         task = ModelTask(
-            manifest.id_column, [manifest.target_column], binary=manifest.task == "binary"
+            manifest.id_column,
+            [manifest.target_column],
+            binary=manifest.task == "binary",
+            ranking=manifest.ranking is not None,
         )
         features = release.hidden_dir / TEST_FEATURES
         bare = unsandboxed(settings)

@@ -88,6 +88,8 @@ def _predict(config: dict[str, Any], features: Any, out: Any, report: dict[str, 
     started = time.perf_counter()
     raw = model.predict(frame)
     report["predict_seconds"] = round(time.perf_counter() - started, 3)
+    if config.get("ranking"):
+        raw = _ranked_lists(raw)
     values, problem = _as_columns(raw, targets, binary=config.get("binary", False), np=np, pd=pd)
     if problem is None and len(values) != len(ids):
         problem = f"the model returned {len(values)} predictions for {len(ids)} rows"
@@ -99,6 +101,21 @@ def _predict(config: dict[str, Any], features: Any, out: Any, report: dict[str, 
     result.to_csv(out, index=False)
     report["rows"] = len(result)
     return 0
+
+
+def _ranked_lists(raw: Any) -> Any:
+    """A ranking model may return, per row, a list of item ids or them already joined by
+    spaces; both become the file's space-separated text (the scorer checks the ids)."""
+    if hasattr(raw, "columns"):  # a table: only one column can hold the lists
+        if len(raw.columns) != 1:
+            return raw
+        raw = raw.iloc[:, 0]
+    if isinstance(raw, str) or not hasattr(raw, "__iter__"):
+        return raw
+    return [
+        " ".join(map(str, row)) if hasattr(row, "__iter__") and not isinstance(row, str) else row
+        for row in raw
+    ]
 
 
 def _as_columns(raw: Any, targets: list[str], *, binary: bool, np: Any, pd: Any) -> tuple:

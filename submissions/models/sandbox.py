@@ -62,6 +62,7 @@ class ModelTask:
     id_column: str
     target_columns: list[str]
     binary: bool = False
+    ranking: bool = False  # each row's prediction is a ranked list of item ids
 
 
 @dataclass
@@ -149,6 +150,7 @@ def _config(
         "id_column": task.id_column,
         "target_columns": task.target_columns,
         "binary": task.binary,
+        "ranking": task.ranking,
         "memory_bytes": limits.memory_mb * 1024 * 1024,
         "processes": limits.processes,
         "file_bytes": limits.output_mb * 1024 * 1024,

@@ -252,3 +252,13 @@ def test_the_shipped_recommendation_dataset_passes_the_gate_and_publishes_identi
     quality = json.loads(first["quality_report.json"])
     checks = {c["name"]: c["success"] for c in quality["checks"]}
     assert checks["ranking_leakage"] and checks["k_anonymity"] and "target_leakage" not in checks
+
+
+def test_the_model_variant_holds_the_same_data_with_hidden_test_companies() -> None:
+    same, model = SHIPPED / RANKING, SHIPPED / f"{RANKING}-model"
+    for raw in sorted((same / "raw").iterdir()):
+        assert (model / "raw" / raw.name).read_bytes() == raw.read_bytes()
+    spec, hidden = load_spec(same).spec, load_spec(model).spec
+    assert hidden.release.test_features == "hidden" and spec.release.test_features == "public"
+    keep = {"id", "title", "description", "source", "release"}
+    assert hidden.model_dump(exclude=keep) == spec.model_dump(exclude=keep)

@@ -24,6 +24,7 @@ def test_load_spec_reads_shipped_specs() -> None:
         "sme-growth-risk",
         "sme-growth-risk-model",
         "support-programme-recommendation",
+        "support-programme-recommendation-model",
     ]
 
 

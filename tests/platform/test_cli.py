@@ -121,6 +121,6 @@ def test_demo_brings_up_datasets_challenges_baselines_and_accounts_once(tmp_path
     second = subprocess.run(
         command, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=600
     )
-    assert second.stdout.count("already published as version 1") == 5
+    assert second.stdout.count("already published as version 1") == 6
     assert ": scored, public score" not in second.stdout  # no baseline is submitted twice
     assert token in second.stdout
