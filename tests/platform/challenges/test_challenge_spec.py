@@ -25,11 +25,12 @@ def test_shipped_challenges_load_and_name_shipped_datasets() -> None:
 
     datasets = catalogue([SHIPPED_DIR])
     files = sorted(SHIPPED_CHALLENGES.glob("*.yaml"))
-    assert len(files) == 4
+    assert len(files) == 6
     for path in files:
         spec, raw = load_challenge(path)
         assert spec.id == path.stem and raw
         assert spec.dataset.id in datasets
+        assert (spec.k == 10) == (spec.task == "ranking")  # both recommendation challenges
 
 
 @pytest.mark.parametrize(
@@ -38,6 +39,8 @@ def test_shipped_challenges_load_and_name_shipped_datasets() -> None:
         ({"metric": "rmsle"}, "c.yaml: metric: 'rmsle' does not suit a binary task"),
         ({"metric": "auc"}, "metric: unknown metric 'auc'; one of:"),
         ({"direction": "minimize"}, "c.yaml: direction: 'minimize' contradicts metric 'roc_auc'"),
+        ({"k": 10}, "c.yaml: k: only a ranking task takes k, not a binary task"),
+        ({"task": "ranking", "metric": "map_at_k", "k": 0}, "c.yaml: k:"),
         ({"timezone": "Asia/Busan"}, "timezone: unknown time zone 'Asia/Busan'"),
         ({"limitz": {}}, "limitz: unknown key"),
         ({"limits": {"team_size": 0}}, "limits.team_size: Input should be greater than or equal"),
