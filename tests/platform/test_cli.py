@@ -96,7 +96,8 @@ def test_undecodable_raw_file_fails_clearly(home: Path, make_dataset: DatasetFac
 
 
 def test_demo_brings_up_datasets_challenges_baselines_and_accounts_once(tmp_path: Path) -> None:
-    env = {k: v for k, v in os.environ.items() if k != "ODX_HOME"} | {"ODX_PROGRESS": "false"}
+    env = {k: v for k, v in os.environ.items() if k != "ODX_HOME"}
+    env |= {"ODX_PROGRESS": "false", "COLUMNS": "200"}  # one line per baseline
     command = [str(ODX), "demo", "--no-serve"]
     first = subprocess.run(
         command, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=900
@@ -109,6 +110,8 @@ def test_demo_brings_up_datasets_challenges_baselines_and_accounts_once(tmp_path
     assert f"dataset {ranking}: published as version 1" in first.stdout
     for name in ("baseline-popularity", "baseline-content"):
         assert f"{name} on {ranking}-2026: scored, public score" in first.stdout
+    model = f"baseline-popularity on {ranking}-model-2026: scored, public score"
+    assert model in first.stdout  # a ranking model, run in the sandbox
     assert "API docs: http://127.0.0.1:8000/docs" in first.stdout
     assert (tmp_path / ".odx" / "odx.db").is_file()
     hidden = next((tmp_path / ".odx" / "hidden" / "sme-growth-risk").iterdir())
