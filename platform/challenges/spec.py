@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from odx.datasets.spec import TaskType, Text
 from odx.datasets.specfile import decode_utf8, parse_yaml_model, read_utf8
+from odx.platform.challenges.programme import Application, Criterion, Stages, check_programme
 from odx.platform.db import MAX_INTEGER
 from odx.platform.errors import InvalidInputError
 from odx.platform.states import SubmissionKind
@@ -35,6 +36,18 @@ class _Strict(BaseModel):
 
 
 class DatasetRef(_Strict):
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{1,62}$")
+    version: int = Field(ge=1, le=MAX_INTEGER)
+    access: Literal["public", "finalists"] = Field(
+        default="public",
+        description="finalists: only finalist teams that accepted the data-use terms may "
+        "download the release; everyone else sees the 'sample' release.",
+    )
+
+
+class SampleRef(_Strict):
+    """The public release shown beside a finalists-only one (a description or a sample)."""
+
     id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{1,62}$")
     version: int = Field(ge=1, le=MAX_INTEGER)
 
@@ -109,6 +122,10 @@ class ChallengeSpec(_Strict):
         "fixes it (checked when the challenge is registered).",
     )
     rules: Text | None = None
+    sample: SampleRef | None = None
+    stages: Stages | None = None
+    application: Application | None = None
+    rubric: list[Criterion] = Field(default_factory=list, max_length=20)
 
     @field_validator("timezone")
     @classmethod
@@ -141,6 +158,16 @@ class ChallengeSpec(_Strict):
             )
         if self.k is not None and self.task != TaskType.ranking:
             raise ValueError(f"k: only a ranking task takes k, not a {self.task.value} task")
+        finalists_only = self.dataset.access == "finalists"
+        if finalists_only and self.sample is None:
+            raise ValueError("dataset.access 'finalists' needs a public 'sample' release beside it")
+        check_programme(
+            self.stages,
+            self.application,
+            list(self.rubric),
+            [(p.name, p.start, p.end) for p in self.phases],
+            finalists_only,
+        )
         names = [p.name for p in self.phases]
         if len(set(names)) != len(names):
             raise ValueError("phases: phase names must be unique")
