@@ -25,24 +25,31 @@ from odx.platform.db.models import Challenge, Submission, User
 from odx.platform.errors import Message, OdxError
 from odx.platform.services import submissions as intake
 
-# The request body of a form upload, for the OpenAPI schema (FastAPI does not parse it).
-UPLOAD_FORM = {
-    "required": True,
-    "content": {
-        "multipart/form-data": {
-            "schema": {
-                "type": "object",
-                "required": ["file"],
-                "properties": {
-                    "file": {"type": "string", "format": "binary"},
-                    "message": {"type": "string", "maxLength": 500},
-                },
-            }
-        }
-    },
-}
+
+def form_body(fields: dict[str, Any], *, more: dict[str, Any] | None = None) -> dict[str, Any]:
+    """A multipart request body for the OpenAPI schema (FastAPI does not parse ours): the
+    ``file`` part and ``fields``; ``more`` describes any further field."""
+    schema: dict[str, Any] = {
+        "type": "object",
+        "required": ["file"],
+        "properties": {"file": {"type": "string", "format": "binary"}, **fields},
+    }
+    if more is not None:
+        schema["additionalProperties"] = more
+    return {"required": True, "content": {"multipart/form-data": {"schema": schema}}}
+
+
+UPLOAD_FORM = form_body({"message": {"type": "string", "maxLength": 500}})
 MAX_FIELDS = 8  # text fields beside the file: a form has a handful (csrf_token, message, …)
 MAX_FIELD_BYTES = 4096
+# An application's form: up to 30 answers (and a CSRF token), long ones in UTF-8.
+PLAN_MAX_FIELDS = 32
+PLAN_MAX_FIELD_BYTES = 40_000
+
+
+def plan_form() -> dict[str, Any]:
+    """The request body of an application: the plan, and the answers named by field id."""
+    return form_body({}, more={"type": "string", "maxLength": 10_000})
 
 
 class MalformedFormError(OdxError):
@@ -101,10 +108,13 @@ class FormUpload:
         *,
         file_field: str = "file",
         before_file: Callable[[dict[str, str]], None] | None = None,
+        max_fields: int = MAX_FIELDS,
+        max_field_bytes: int = MAX_FIELD_BYTES,
     ) -> None:
         self._request = request
         self._file_field = file_field
         self._before_file = before_file
+        self._max_fields, self._max_field_bytes = max_fields, max_field_bytes
         self.fields: dict[str, str] = {}
         self.file_name = ""
         self.has_file = False
@@ -178,8 +188,8 @@ class FormUpload:
             name = options.get(b"name", b"").decode("utf-8", "replace")
             part["name"] = name
             if b"filename" not in options:
-                if len(self.fields) >= MAX_FIELDS:
-                    raise _malformed(f"more than {MAX_FIELDS} fields")
+                if len(self.fields) >= self._max_fields:
+                    raise _malformed(f"more than {self._max_fields} fields")
                 return
             if name != self._file_field or self.has_file:
                 raise _malformed(f"send exactly one file, in a part named '{self._file_field}'")
@@ -194,8 +204,9 @@ class FormUpload:
                 pending.append(bytes(data[start:end]))
                 return
             part["size"] += end - start
-            if part["size"] > MAX_FIELD_BYTES:
-                raise _malformed(f"the field '{part['name']}' is longer than {MAX_FIELD_BYTES}")
+            if part["size"] > self._max_field_bytes:
+                limit = self._max_field_bytes
+                raise _malformed(f"the field '{part['name']}' is longer than {limit} bytes")
             part["data"].append(bytes(data[start:end]))
 
         def on_part_end() -> None:

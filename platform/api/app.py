@@ -10,6 +10,7 @@ from fastapi import APIRouter, FastAPI
 from odx.platform.api import problems
 from odx.platform.api.bodies import BodyGuard
 from odx.platform.api.routers import (
+    applications,
     audit,
     challenges,
     dataset_jobs,
@@ -70,7 +71,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.jobs = None  # who scores: set at start-up (embedded worker, broker or none)
     problems.install(app, html=error_page)
     app.add_middleware(BodyGuard, settings=settings)
-    resources = (datasets, dataset_jobs, challenges, teams, submissions, leaderboards, audit, users)
+    resources = (
+        datasets,
+        dataset_jobs,
+        challenges,
+        teams,
+        applications,
+        submissions,
+        leaderboards,
+        audit,
+        users,
+    )
     for resource in resources:
         app.include_router(problems.document(resource.router))
     app.include_router(problems.document(meta))

@@ -31,7 +31,7 @@ BUSY_RETRY_SECONDS = 5
 CLOSE = (b"connection", b"close")
 # Routes that read their own body as it arrives and check its size in their service.
 UPLOAD_ROUTES = re.compile(
-    r"^/(api/challenges/[^/]+/submissions|challenges/[^/]+/submit"
+    r"^/(api/challenges/[^/]+/(submissions|application)|challenges/[^/]+/submit"
     r"|api/dataset-jobs/upload|organizer/datasets/upload)/?$"
 )
 _CONTROL = re.compile(rb"[\x00-\x1f\x7f]")

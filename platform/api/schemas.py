@@ -4,7 +4,7 @@ returned as is (a participant's shape has no field a participant may not see).""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
@@ -188,3 +188,39 @@ class MlflowAccount(BaseModel):
 
 class UserCreated(UserPublic):
     token: str = Field(description="The API token, shown once; only its hash is kept.")
+
+
+# --- programme: applications and finalists --------------------------------------------------
+
+
+class ApplicationOwn(BaseModel):
+    """What a team sees of its own application."""
+
+    submitted_at: datetime
+    plan_bytes: int
+    answers: dict[str, str]
+    status: Literal["submitted", "finalist", "not_selected"]
+
+
+class ApplicationStaff(BaseModel):
+    id: int
+    team: str
+    submitted_at: datetime
+    plan_sha256: str
+    plan_bytes: int
+    answers: dict[str, str]
+    scores: dict[str, dict[str, float]]  # judge -> criterion -> score
+    mean: float | None  # the rubric's weighted mean over judges, 0..1
+    finalist: bool
+
+
+class ApplicationScores(BaseModel):
+    scores: dict[str, float] = Field(max_length=20)
+
+
+class FinalistsIn(BaseModel):
+    teams: list[str] = Field(max_length=100)
+
+
+class FinalistsOut(BaseModel):
+    teams: list[str]

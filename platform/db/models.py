@@ -205,6 +205,51 @@ class Submission(Base):
     )
 
 
+class Application(Base):
+    """A team's application to a programme's document screening: its plan (a PDF in the
+    object store, served to staff only) and its answers to the challenge's form."""
+
+    __tablename__ = "applications"
+    __table_args__ = (UniqueConstraint("challenge_id", "team_id", name="uq_application_once"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    challenge_id: Mapped[str] = mapped_column(ForeignKey("challenges.id"), index=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), doc="Who sent it last.")
+    plan_sha256: Mapped[str] = mapped_column(String(64))
+    plan_bytes: Mapped[int] = mapped_column(Integer)
+    answers: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    submitted_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class ApplicationScore(Base):
+    """One judge's score of one application on one criterion of the application rubric."""
+
+    __tablename__ = "application_scores"
+    __table_args__ = (
+        UniqueConstraint("application_id", "judge_id", "criterion", name="uq_score_once"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("applications.id"), index=True)
+    judge_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    criterion: Mapped[str] = mapped_column(String(32))
+    score: Mapped[float] = mapped_column(Float)
+    scored_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class Finalist(Base):
+    """A team an organizer selected from the applications (the selection is audited)."""
+
+    __tablename__ = "finalists"
+    __table_args__ = (UniqueConstraint("challenge_id", "team_id", name="uq_finalist_once"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    challenge_id: Mapped[str] = mapped_column(ForeignKey("challenges.id"), index=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id"))
+    selected_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
 class AuditEvent(Base):
     """Append-only record of every organizer, judge and admin action."""
 
