@@ -224,3 +224,30 @@ class FinalistsIn(BaseModel):
 
 class FinalistsOut(BaseModel):
     teams: list[str]
+
+
+class DataTerms(BaseModel):
+    finalists_only: bool
+    finalist: bool  # a member of a finalist team
+    accepted: bool
+    terms: dict[str, str]  # ko, en
+
+
+class TermsAccepted(BaseModel):
+    user: str
+    terms_sha256: str
+    at: datetime
+
+
+class Download(BaseModel):
+    user: str
+    dataset: str
+    version: int
+    file: str
+    sha256: str
+    at: datetime
+
+
+class DataAccessLog(BaseModel):
+    acceptances: list[TermsAccepted]
+    downloads: list[Download]

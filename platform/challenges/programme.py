@@ -167,6 +167,8 @@ def check_programme(
         raise ValueError("rubric: at most one criterion comes from the leaderboard")
     if finalists_only and stages.finals is None:
         raise ValueError("dataset.access 'finalists' needs stages.finals")
+    if finalists_only and application is None:
+        raise ValueError("dataset.access 'finalists' needs an 'application' to pick them")
     if finalists_only and stages.finals is not None:  # only finalists can submit on the data
         for name, start, end in phases:
             if start < stages.finals.start or end > stages.finals.end:

@@ -123,6 +123,11 @@ class ChallengeSpec(_Strict):
     )
     rules: Text | None = None
     sample: SampleRef | None = None
+    data_terms: Text | None = Field(
+        default=None,
+        description="The data-use terms finalists accept before downloading finalists-only "
+        "data (a default text otherwise).",
+    )
     stages: Stages | None = None
     application: Application | None = None
     rubric: list[Criterion] = Field(default_factory=list, max_length=20)

@@ -250,6 +250,34 @@ class Finalist(Base):
     selected_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
+class TermsAcceptance(Base):
+    """A user's acceptance of a challenge's data-use terms (the text's checksum: new terms
+    need a new acceptance)."""
+
+    __tablename__ = "terms_acceptances"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    challenge_id: Mapped[str] = mapped_column(ForeignKey("challenges.id"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    terms_sha256: Mapped[str] = mapped_column(String(64))
+    accepted_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class DataDownload(Base):
+    """One download of a finalists-only file: who, which file, its checksum, when."""
+
+    __tablename__ = "data_downloads"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    challenge_id: Mapped[str] = mapped_column(ForeignKey("challenges.id"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    dataset_id: Mapped[str] = mapped_column(String(64))
+    version: Mapped[int] = mapped_column(Integer)
+    file: Mapped[str] = mapped_column(String(255))
+    sha256: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
 class AuditEvent(Base):
     """Append-only record of every organizer, judge and admin action."""
 

@@ -91,11 +91,17 @@ def _require_open(challenge: Challenge, now: datetime) -> None:
         raise ApplicationClosedError(f"applications to '{challenge.id}' are not open now")
 
 
-def admit(session: Session, challenge: Challenge, user: User, declared: int | None) -> Team:
+def admit(
+    session: Session,
+    challenge: Challenge,
+    user: User,
+    declared: int | None,
+    now: datetime | None = None,
+) -> Team:
     """Who, when and how much, before any of the plan is read."""
     rules = rules_of(challenge)
     team = teams.require_team(session, challenge, user)
-    _require_open(challenge, utcnow())
+    _require_open(challenge, now or utcnow())
     most = rules.plan_max_mb * MB
     if declared is not None and declared > most + FORM_ENVELOPE:
         raise PlanTooLargeError(f"the plan may be at most {rules.plan_max_mb} MB")
@@ -141,11 +147,18 @@ def answers_of(rules: ApplicationRules, fields: dict[str, str]) -> dict[str, str
 
 
 def submit(
-    session: Session, settings: Settings, challenge: Challenge, user: User, upload: PlanUpload
+    session: Session,
+    settings: Settings,
+    challenge: Challenge,
+    user: User,
+    upload: PlanUpload,
+    *,
+    now: datetime | None = None,
 ) -> Application:
     """Store the plan and the answers; a second application of a team replaces its first
-    (and the judges' scores of it, which were of the old plan)."""
-    team = admit(session, challenge, user, upload.declared_bytes)
+    (and the judges' scores of it, which were of the old plan). ``now``: when it was sent
+    (scripts bringing in applications received elsewhere)."""
+    team = admit(session, challenge, user, upload.declared_bytes, now)
     rules = rules_of(challenge)
     stored = ObjectStore(settings.objects_root).put_chunks(
         _checked_pdf(upload.chunks()), max_bytes=rules.plan_max_mb * MB
@@ -162,7 +175,7 @@ def submit(
     else:
         session.execute(delete(ApplicationScore).where(ApplicationScore.application_id == row.id))
     row.user_id, row.plan_sha256, row.plan_bytes = user.id, stored.sha256, stored.size
-    row.answers, row.submitted_at = answers, utcnow()
+    row.answers, row.submitted_at = answers, now or utcnow()
     session.commit()
     return row
 

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from odx.platform.db.engine import session_scope
 from odx.platform.db.models import Challenge, Submission, Team, TeamMember, User, utcnow
 from odx.platform.errors import ConflictError, InvalidInputError, Message, NotFoundError, OdxError
-from odx.platform.services import models, teams, text
+from odx.platform.services import applications, models, teams, text
 from odx.platform.services.challenges import is_open, spec_of
 from odx.platform.settings import Settings
 from odx.platform.states import (
@@ -239,6 +239,15 @@ def admit(
     open phase, the quotas, the sandbox a model needs and the declared size."""
     team = teams.require_team(session, challenge, user)
     check_can_submit(session, challenge, team, utcnow())
+    finalists_only = spec_of(challenge).dataset.access == "finalists"
+    if (
+        finalists_only
+        and not team.is_baseline
+        and not applications.is_finalist(session, challenge, team)
+    ):
+        raise SubmissionClosedError(
+            f"only finalist teams submit to '{challenge.id}': its data is for finalists"
+        )
     if spec_of(challenge).submission == SubmissionKind.MODEL:
         models.require_sandbox(settings)
     _check_declared_size(settings, declared)

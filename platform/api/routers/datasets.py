@@ -8,7 +8,8 @@ from fastapi import APIRouter, Path, Request
 from fastapi.responses import FileResponse, HTMLResponse
 
 from odx.datasets.release import DATA_CARD, QUALITY_HTML, QUALITY_JSON
-from odx.platform.api.deps import SessionDep, SettingsDep
+from odx.platform.api import problems
+from odx.platform.api.deps import SessionDep, SettingsDep, optional_user
 from odx.platform.api.reports import REPORT_HEADERS, report_page
 from odx.platform.api.schemas import (
     DatasetsPublic,
@@ -18,6 +19,7 @@ from odx.platform.api.schemas import (
 )
 from odx.platform.db import MAX_INTEGER
 from odx.platform.db.models import DatasetVersion
+from odx.platform.services import data_access
 from odx.platform.services import datasets as service
 
 router = APIRouter(prefix="/api/datasets", tags=["datasets"])
@@ -103,18 +105,27 @@ def show_version(
     name="download_file",
     summary="Download one public file (streamed; checksum in headers)",
     response_class=FileResponse,
+    responses=problems.responses(401, 429),  # a token is optional, checked in the body
 )
 def download_file(
     dataset_id: DatasetId,
     version: Version,
     name: FileName,
+    request: Request,
     settings: SettingsDep,
     session: SessionDep,
 ) -> FileResponse:
+    """A release given to finalists only serves its tables to finalists who accepted the
+    data-use terms (send your token), and to staff; to everyone else they do not exist."""
     row = service.get_version(session, dataset_id, version)
     path = service.public_file(settings, row, name)
+    user = optional_user(request, session)
+    grant = data_access.download_grant(session, row, name, user)
+    if grant is not None and user is not None:
+        data_access.record_download(session, grant, user, row, name)
     entry = row.release_manifest.files.get(name)
-    headers = {"Cache-Control": "public, max-age=31536000, immutable", **REPORT_HEADERS}
+    cache = "private, no-store" if grant else "public, max-age=31536000, immutable"
+    headers = {"Cache-Control": cache, **REPORT_HEADERS}
     if entry:  # the manifest cannot list its own checksum
         headers |= {"X-Checksum-SHA256": entry.sha256, "ETag": f'"{entry.sha256}"'}
     media = {

@@ -136,3 +136,10 @@ def test_programme_mistakes_name_file_and_key(path: str, value: Any, message: st
         _parse(_change(path, value))
     assert error.value.detail.startswith("c.yaml: ")
     assert message in error.value.detail.replace("Value error, ", ""), error.value.detail
+
+
+def test_finalists_only_data_needs_an_application_to_pick_the_finalists() -> None:
+    data = programme()
+    del data["application"], data["stages"]["application"]
+    with pytest.raises(ChallengeSpecError, match="needs an 'application' to pick them"):
+        _parse(data)
