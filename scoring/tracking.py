@@ -201,6 +201,44 @@ def log_run(
     return run_id
 
 
+JUDGING_TAG = "odx.judging.team"
+
+
+def log_judging_run(
+    tracking_uri: str,
+    artifact_root: Path,
+    challenge_id: str,
+    team: str,
+    *,
+    metrics: dict[str, float],
+    tags: dict[str, str],
+    submission_run_id: str | None = None,
+) -> str:
+    """One judging run per finalist in the challenge's experiment (found again by its team
+    tag, so judging again updates it), a child of the final submission's run when known."""
+    from mlflow.entities import Metric, RunTag
+
+    client = mlflow_client(tracking_uri)
+    experiment_id = _experiment(client, challenge_id, artifact_root)
+    quoted = team.replace("\\", "\\\\").replace("'", "\\'")
+    found = client.search_runs([experiment_id], filter_string=f"tags.`{JUDGING_TAG}` = '{quoted}'")
+    if found:
+        run_id = found[0].info.run_id
+    else:
+        link = {"mlflow.parentRunId": submission_run_id} if submission_run_id else {}
+        run_id = client.create_run(
+            experiment_id, tags={JUDGING_TAG: team, **link}, run_name=f"judging · {team}"
+        ).info.run_id
+    now = int(time.time() * 1000)
+    client.log_batch(
+        run_id,
+        metrics=[Metric(key, value, now, 0) for key, value in metrics.items()],
+        tags=[RunTag(key, value) for key, value in tags.items()],
+    )
+    client.set_terminated(run_id, FINISHED)
+    return run_id
+
+
 def _log_model_run(
     client: MlflowClient, run_id: str, model_run: dict[str, Any], model_dir: Path | None
 ) -> None:

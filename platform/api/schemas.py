@@ -251,3 +251,31 @@ class Download(BaseModel):
 class DataAccessLog(BaseModel):
     acceptances: list[TermsAccepted]
     downloads: list[Download]
+
+
+class JudgeScoresIn(BaseModel):
+    team: str = Field(max_length=100)
+    scores: dict[str, float] = Field(max_length=20)
+
+
+class JudgingRow(BaseModel):
+    team: str
+    rank: int
+    total: float  # 0..1
+    criteria: dict[str, float]  # criterion -> 0..1
+    spread: dict[str, float]  # judged criterion -> standard deviation of the judges' 0..1
+    judges: dict[str, int]  # judged criterion -> judges who scored it
+    missing: list[str]
+    scores: dict[str, dict[str, float]]  # judge -> criterion -> score on its scale
+    private_score: float | None
+    submission_id: str | None
+    award: str | None
+
+
+class TrackedRuns(BaseModel):
+    runs: dict[str, str]  # team -> MLflow run id
+
+
+class Awards(BaseModel):
+    winner: list[str] = Field(default_factory=list, max_length=10)
+    runner_up: list[str] = Field(default_factory=list, max_length=20)

@@ -101,12 +101,12 @@ class JudgedCriterion(_Strict):
     id: str = Field(pattern=KEY_PATTERN)
     title: Text
     weight: float = Field(gt=0, le=100)
-    scale: Literal["1-5", "0-100"] = "1-5"
+    scale: Literal["1-5", "0-100"] | None = None  # judges score 1-5 unless it says 0-100
 
     @property
     def bounds(self) -> tuple[int, int]:
         """The lowest and highest score a judge may give."""
-        return JUDGE_SCALES[self.scale]
+        return JUDGE_SCALES[self.scale or "1-5"]
 
 
 class Criterion(JudgedCriterion):
@@ -117,7 +117,7 @@ class Criterion(JudgedCriterion):
 
     @model_validator(mode="after")
     def _scale_for_judges(self) -> Criterion:
-        if self.source != "judges" and "scale" in self.model_fields_set:
+        if self.source != "judges" and self.scale is not None:
             raise ValueError(f"criterion '{self.id}': only judges' criteria take a scale")
         return self
 

@@ -278,6 +278,36 @@ class DataDownload(Base):
     at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
+class JudgeScore(Base):
+    """One judge's score of one finalist team on one criterion of the final rubric."""
+
+    __tablename__ = "judge_scores"
+    __table_args__ = (
+        UniqueConstraint("challenge_id", "team_id", "judge_id", "criterion", name="uq_judged_once"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    challenge_id: Mapped[str] = mapped_column(ForeignKey("challenges.id"), index=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id"))
+    judge_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    criterion: Mapped[str] = mapped_column(String(32))
+    score: Mapped[float] = mapped_column(Float)
+    scored_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class Award(Base):
+    """A published result: a team's award (winner or runner-up) in a challenge."""
+
+    __tablename__ = "awards"
+    __table_args__ = (UniqueConstraint("challenge_id", "team_id", name="uq_award_once"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    challenge_id: Mapped[str] = mapped_column(ForeignKey("challenges.id"), index=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id"))
+    award: Mapped[str] = mapped_column(String(16))
+    published_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
 class AuditEvent(Base):
     """Append-only record of every organizer, judge and admin action."""
 

@@ -143,3 +143,11 @@ def test_finalists_only_data_needs_an_application_to_pick_the_finalists() -> Non
     del data["application"], data["stages"]["application"]
     with pytest.raises(ChallengeSpecError, match="needs an 'application' to pick them"):
         _parse(data)
+
+
+def test_a_programme_survives_being_stored_and_read_back() -> None:
+    """The platform stores a definition as its JSON dump and reads it back at every use."""
+    from odx.platform.challenges.spec import ChallengeSpec
+
+    spec = _parse(programme())
+    assert ChallengeSpec.model_validate_json(spec.model_dump_json()) == spec
