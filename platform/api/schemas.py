@@ -171,6 +171,11 @@ class UserCreate(BaseModel):
     role: Role = Role.participant
 
 
+class UsersCreate(BaseModel):
+    names: list[str] = Field(max_length=500)
+    role: Role = Role.participant
+
+
 class RoleChange(BaseModel):
     role: Role
 

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import csv
+import io
+import os
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -10,19 +14,20 @@ from odx.platform.cli.common import JsonOpt, LocalOpt, local_session, print_json
 from odx.platform.cli.output import console
 from odx.platform.cli.participant_cmd import client
 from odx.platform.cli.target import Remote, choose
+from odx.platform.errors import InvalidInputError
 
 users_app = typer.Typer(
     help="Users, roles and their API tokens.", no_args_is_help=True, rich_markup_mode=None
 )
 
-RoleArg = Annotated[str, typer.Argument(help="admin, organizer, judge or participant.")]
+RoleArg = Annotated[str, typer.Argument(help="admin, organizer, judge, participant or evaluator.")]
 
 
 @users_app.command("create")
 def create_user(
     name: Annotated[str, typer.Argument(help="Login name.")],
     role: Annotated[
-        str, typer.Option(help="admin, organizer, judge or participant.")
+        str, typer.Option(help="admin, organizer, judge, participant or evaluator.")
     ] = "participant",
     local: LocalOpt = False,
     as_json: JsonOpt = False,
@@ -44,6 +49,60 @@ def create_user(
         return
     console.print(f"created {user_role} '{user_name}'. Token (shown once, keep it safe):")
     console.print(token, highlight=False, soft_wrap=True)
+
+
+def _names(path: Path) -> list[str]:
+    """Login names from a CSV: its 'name' column, or its first column when it has none."""
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InvalidInputError(f"{path}: cannot read it as UTF-8 text ({exc})") from None
+    rows = [row for row in csv.reader(io.StringIO(text)) if row and any(c.strip() for c in row)]
+    if not rows:
+        raise InvalidInputError(f"{path}: no names in it")
+    header = [c.strip().lower() for c in rows[0]]
+    column = header.index("name") if "name" in header else 0
+    body = rows[1:] if "name" in header else rows
+    return [row[column].strip() for row in body if len(row) > column and row[column].strip()]
+
+
+@users_app.command("import")
+def import_users(
+    path: Annotated[Path, typer.Argument(help="A CSV of login names (a 'name' column).")],
+    role: Annotated[
+        str, typer.Option(help="The role of every one of them, e.g. evaluator.")
+    ] = "participant",
+    tokens: Annotated[
+        Path, typer.Option(help="Where to write name,role,token (readable by you only).")
+    ] = Path("tokens.csv"),
+    local: LocalOpt = False,
+) -> None:
+    """Create many users at once, all or none (e.g. the evaluators of a user evaluation);
+    their tokens go to a file only you can read, not to the screen."""
+    names = _names(path)
+    if tokens.exists():
+        raise InvalidInputError(f"{tokens} exists; choose another --tokens file")
+    target = choose(local=local)
+    if isinstance(target, Remote):
+        body = {"names": names, "role": role}
+        created = [
+            (u["name"], u["role"], u["token"])
+            for u in client().json("POST", "/api/users/bulk", json=body)
+        ]
+    else:
+        from odx.platform.services import users
+
+        with local_session(target) as session:
+            created = []
+            for name in names:
+                user, token = users.create_user(session, name=name, role=role, actor="cli")
+                created.append((user.name, user.role, token))
+    handle = os.fdopen(os.open(tokens, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w")
+    with handle:
+        writer = csv.writer(handle, lineterminator="\n")
+        writer.writerow(["name", "role", "token"])
+        writer.writerows(created)
+    console.print(f"created {len(created)} users ({role}); their tokens are in {tokens}")
 
 
 @users_app.command("role")

@@ -11,7 +11,7 @@ from odx.platform.db.models import Challenge, Team, TeamMember, User
 from odx.platform.errors import ConflictError, InvalidInputError, Message, NotFoundError
 from odx.platform.services import text
 from odx.platform.services.challenges import spec_of
-from odx.platform.services.users import hash_token
+from odx.platform.services.users import PermissionDeniedError, Role, hash_token
 
 
 class NotInTeamError(InvalidInputError):
@@ -61,10 +61,17 @@ def _check_name(name: str) -> str:
     return name
 
 
+def _require_participant(user: User) -> None:
+    """Evaluators rate the finalists' models, so they join no team."""
+    if user.role == Role.evaluator:
+        raise PermissionDeniedError("teams are for participants; an evaluator joins none")
+
+
 def create(
     session: Session, challenge: Challenge, user: User, name: str, *, is_baseline: bool = False
 ) -> tuple[Team, str]:
     """Create a team with ``user`` as its first member; returns it and its invite code."""
+    _require_participant(user)
     name = _check_name(name)
     if team_of(session, challenge, user) is not None:
         raise _already_member(challenge)
@@ -101,6 +108,7 @@ def invite_accounts(challenge: Challenge, name: str, user: User) -> list[tuple[s
 
 def join(session: Session, challenge: Challenge, user: User, name: str, invite: str) -> Team:
     """Add ``user`` to the team called ``name``, given its invite code, if it has room."""
+    _require_participant(user)
     name = text.typed(name, "team name", most=200)
     invite = text.typed(invite, "invite code", most=200)
     team = session.scalar(select(Team).where(Team.challenge_id == challenge.id, Team.name == name))

@@ -22,6 +22,7 @@ class Role(StrEnum):
     organizer = "organizer"
     judge = "judge"
     participant = "participant"
+    evaluator = "evaluator"  # an SME or 소상공인 user who tries finalists' models and rates them
 
 
 # Staff see every team's submissions and private scores, and the private board before the
@@ -58,8 +59,10 @@ def parse_role(role: Role | str) -> Role:
 def create_user(session: Session, *, name: str, role: Role | str, actor: str) -> tuple[User, str]:
     """Create a user; returns the row and the token, which is never stored or shown again."""
     role = parse_role(role)
-    if not name or len(name) > 64 or not name.replace("-", "").replace("_", "").isalnum():
-        raise InvalidInputError("a user name is 1–64 letters, digits, '-' or '_'")
+    # ASCII, as the API's /users/{name} routes take it (a Korean name is fine in a team's)
+    plain = name.replace("-", "").replace("_", "")
+    if not name or len(name) > 64 or not (plain.isascii() and plain.isalnum()):
+        raise InvalidInputError("a user name is 1–64 letters (A–Z, a–z), digits, '-' or '_'")
     if session.scalar(select(User).where(User.name == name)) is not None:
         raise ConflictError(f"user '{name}' already exists")
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
@@ -79,7 +82,7 @@ def create_user(session: Session, *, name: str, role: Role | str, actor: str) ->
 # challenges; only admins make organizers and admins (or change anyone's role).
 GRANTABLE_BY: dict[Role, frozenset[Role]] = {
     Role.admin: frozenset(Role),
-    Role.organizer: frozenset({Role.participant, Role.judge}),
+    Role.organizer: frozenset({Role.participant, Role.judge, Role.evaluator}),
 }
 
 
@@ -91,10 +94,26 @@ def create_user_as(
     require_role(actor, Role.organizer)
     if wanted not in GRANTABLE_BY.get(Role(actor.role), frozenset()):
         raise PermissionDeniedError(
-            f"an {actor.role} may create participants and judges; "
+            f"an {actor.role} may create participants, judges and evaluators; "
             f"only an admin creates a user with the role {wanted.value}"
         )
     return create_user(session, name=name, role=wanted, actor=actor.name)
+
+
+MAX_BULK = 500  # accounts in one bulk creation (an evaluation panel, a cohort)
+
+
+def create_many_as(
+    session: Session, actor: User, names: list[str], role: Role | str
+) -> list[tuple[User, str]]:
+    """Create several users at once (all or none: the caller's transaction rolls back on the
+    first refusal), e.g. the evaluators of a user evaluation from a list of names."""
+    if not names or len(names) > MAX_BULK:
+        raise InvalidInputError(f"send between 1 and {MAX_BULK} names")
+    repeated = sorted({name for name in names if names.count(name) > 1})
+    if repeated:
+        raise InvalidInputError(f"names given twice: {', '.join(repeated[:10])}")
+    return [create_user_as(session, actor, name=name, role=role) for name in names]
 
 
 def set_role_as(session: Session, actor: User, name: str, role: Role | str) -> User:

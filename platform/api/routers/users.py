@@ -7,7 +7,14 @@ from typing import Annotated
 from fastapi import APIRouter, Path
 
 from odx.platform.api.deps import CurrentUser, SessionDep, SettingsDep
-from odx.platform.api.schemas import MlflowAccount, RoleChange, UserCreate, UserCreated, UserPublic
+from odx.platform.api.schemas import (
+    MlflowAccount,
+    RoleChange,
+    UserCreate,
+    UserCreated,
+    UserPublic,
+    UsersCreate,
+)
 from odx.platform.services import mlflow_access, users
 
 router = APIRouter(prefix="/api/users", tags=["users"])
@@ -24,6 +31,18 @@ UserName = Annotated[str, Path(pattern=r"^[A-Za-z0-9_-]{1,64}$", description="Lo
 def create_user(body: UserCreate, user: CurrentUser, session: SessionDep) -> UserCreated:
     created, token = users.create_user_as(session, user, name=body.name, role=body.role)
     return UserCreated(name=created.name, role=created.role, token=token)
+
+
+@router.post(
+    "/bulk",
+    response_model=list[UserCreated],
+    status_code=201,
+    summary="Create several users at once, all or none, and return their tokens once "
+    "(organizers: e.g. the evaluators of a user evaluation)",
+)
+def create_users(body: UsersCreate, user: CurrentUser, session: SessionDep) -> list[UserCreated]:
+    created = users.create_many_as(session, user, body.names, body.role)
+    return [UserCreated(name=u.name, role=u.role, token=token) for u, token in created]
 
 
 @router.post(
