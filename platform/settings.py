@@ -82,6 +82,12 @@ class Settings(BaseSettings):
         description="Where failed sign-in and invite-code attempts are counted, e.g. "
         "redis://127.0.0.1:6379/0 (shared by every API process); unset: in memory.",
     )
+    evaluation_cases_per_hour: int = Field(
+        default=30,
+        ge=1,
+        le=10_000,
+        description="Cases an evaluator may run through the finalists' models per hour.",
+    )
     queue_prefix: str = Field(
         default="odx.",
         pattern=r"^[A-Za-z0-9_.-]{0,64}$",

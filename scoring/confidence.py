@@ -336,3 +336,11 @@ def _bootstrap_mean(values: np.ndarray, z: float, seed: int) -> tuple[float, Int
         picks = rng.integers(0, count, size=(min(block, BOOTSTRAP_DRAWS - start), count))
         means.append(values[picks].mean(axis=1))
     return value, _percentile(np.concatenate(means), value, z, method)
+
+
+def mean_interval(
+    values: Sequence[float], *, level: float = 0.95, seed: int = 0
+) -> tuple[float, Interval]:
+    """The mean of ``values`` (e.g. evaluators' ratings) and its percentile-bootstrap interval,
+    the same bootstrap as over a ranking's queries; nan bounds below two values."""
+    return _bootstrap_mean(np.asarray(values, dtype=float), _z(level), seed)

@@ -284,3 +284,44 @@ class TrackedRuns(BaseModel):
 class Awards(BaseModel):
     winner: list[str] = Field(default_factory=list, max_length=10)
     runner_up: list[str] = Field(default_factory=list, max_length=20)
+
+
+class EvaluationField(BaseModel):
+    name: str
+    kind: str  # text, integer or number
+    ko: str
+    en: str
+    choices: list[str]
+
+
+class CaseIn(BaseModel):
+    case: dict[str, str] = Field(max_length=200)
+
+
+class ShownModel(BaseModel):
+    label: str
+    ok: bool
+    prediction: str
+    reading_ko: str
+    reading_en: str
+
+
+class Predictions(BaseModel):
+    case: str  # the case's sha256: what a rating refers to (the case itself is not kept)
+    models: list[ShownModel]
+
+
+class RatingIn(BaseModel):
+    model: str = Field(max_length=2)
+    rating: int = Field(ge=1, le=5)
+    comment: str = Field(default="", max_length=1000)
+    case: str = Field(max_length=64)
+
+
+class EvaluationResult(BaseModel):
+    team: str
+    evaluators: int
+    mean: float
+    low: float | None
+    high: float | None
+    comments: list[str]

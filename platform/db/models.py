@@ -308,6 +308,25 @@ class Award(Base):
     published_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
+class UserRating(Base):
+    """An evaluator's rating of one finalist's model, and only what it needs: the case the
+    evaluator typed is kept as its checksum, never as text."""
+
+    __tablename__ = "user_ratings"
+    __table_args__ = (
+        UniqueConstraint("challenge_id", "evaluator_id", "team_id", name="uq_rated_once"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    challenge_id: Mapped[str] = mapped_column(ForeignKey("challenges.id"), index=True)
+    evaluator_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id"))
+    rating: Mapped[int] = mapped_column(Integer)
+    comment: Mapped[str] = mapped_column(String(1000), default="")
+    case_sha256: Mapped[str] = mapped_column(String(64))
+    rated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
 class AuditEvent(Base):
     """Append-only record of every organizer, judge and admin action."""
 

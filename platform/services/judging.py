@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from odx.platform.challenges.programme import Criterion
 from odx.platform.db.models import Award, Challenge, JudgeScore, Submission, Team, User, utcnow
 from odx.platform.errors import ConflictError, InvalidInputError, NotFoundError, OdxError
-from odx.platform.services import applications, audit
+from odx.platform.services import applications, audit, evaluation
 from odx.platform.services.challenges import spec_of
 from odx.platform.services.leaderboards import ranking
 from odx.platform.settings import Settings
@@ -121,7 +121,7 @@ def results(session: Session, challenge: Challenge) -> list[dict[str, Any]]:
         sorted(teams),
         judge_scores=scores,
         private_scores={t: board[t].score if t in board else None for t in teams},
-        user_means={},  # the user evaluation feeds this once it has ratings
+        user_means=evaluation.means(session, challenge),
         greater_is_better=spec_of(challenge).greater_is_better,
     )
     awarded = awards(session, challenge)
