@@ -137,6 +137,24 @@ class Attempts:
                 self.failed(secret, who)
             raise
 
+    def spend(self, budget: str, kind: str, key: str) -> None:
+        """Count one use toward ``budget`` (e.g. "30 per hour") of ``kind:key``, such as an
+        evaluator's model runs; 429 with Retry-After once it is spent."""
+        item = parse(budget)
+        if self._safely(True, self.limiter.hit, item, "use", kind, key):
+            return
+        stats = self._safely(None, self.limiter.get_window_stats, item, "use", kind, key)
+        retry = max(1, math.ceil(stats.reset_time - time.time())) if stats else 60
+        raise TooManyAttemptsError(
+            Message(
+                "attempts.budget",
+                "you have used your {budget}; try again in {seconds} seconds",
+                budget=budget,
+                seconds=retry,
+            ),
+            retry_after=retry,
+        )
+
     def _safely(self, default: Any, call: Callable[..., T], *args: Any) -> Any:
         """A store that cannot be reached (Redis down) must not take sign-in down with it:
         the try goes ahead uncounted, and the outage is logged."""

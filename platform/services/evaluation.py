@@ -22,15 +22,14 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-from limits import parse
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from odx.datasets.release import DATA_CARD, TRAIN
 from odx.platform.db.models import Challenge, Submission, Team, User, UserRating, utcnow
-from odx.platform.errors import ConflictError, InvalidInputError, Message, NotFoundError, OdxError
+from odx.platform.errors import ConflictError, InvalidInputError, NotFoundError, OdxError
 from odx.platform.services import applications, text
-from odx.platform.services.attempts import Attempts, TooManyAttemptsError
+from odx.platform.services.attempts import Attempts
 from odx.platform.services.challenges import dataset_version, spec_of
 from odx.platform.services.leaderboards import ranking
 from odx.platform.services.models import limits_of, unsandboxed
@@ -178,24 +177,6 @@ def case_sha256(case: dict[str, str]) -> str:
     return hashlib.sha256(json.dumps(case, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
 
 
-def _spend(attempts: Attempts, user: User, per_hour: int) -> None:
-    """One run of a case through the models, within the evaluator's budget."""
-    budget = f"{per_hour} per hour"
-    item = parse(budget)
-    if not attempts.limiter.hit(item, "evaluation", "user", user.name):
-        stats = attempts.limiter.get_window_stats(item, "evaluation", "user", user.name)
-        retry = max(1, int(stats.reset_time - utcnow().timestamp()))
-        raise TooManyAttemptsError(
-            Message(
-                "evaluation.too_many",
-                "you have tried {budget} cases; try again in {seconds} seconds",
-                budget=per_hour,
-                seconds=retry,
-            ),
-            retry_after=retry,
-        )
-
-
 def _reading(task: str, value: str, target: tuple[str, str]) -> tuple[str, str]:
     """A prediction as a person reads it (the target's description from the card)."""
     ko, en = target
@@ -224,7 +205,7 @@ def predict(
     _require_open(challenge)
     fields = form(session, settings, challenge)
     case = _case(fields, given)
-    _spend(attempts, user, settings.evaluation_cases_per_hour)
+    attempts.spend(f"{settings.evaluation_cases_per_hour} per hour", "evaluation", user.name)
     models = dict(finalist_models(session, challenge))
     version = dataset_version(session, challenge)
     manifest = version.release_manifest
