@@ -175,6 +175,7 @@ def test_odx_submit_zips_a_saved_model_folder_and_waits_for_its_score(
         "ODX_URL": platform["url"],
         "ODX_TOKEN": platform["tokens"]["kim"],
         "XDG_CONFIG_HOME": str(tmp_path),
+        "COLUMNS": "300",  # a long temp path must not wrap the message the test looks for
     }
     odx = [str(Path(sys.executable).parent / "odx"), "submit", CHALLENGE]
     done = subprocess.run(
