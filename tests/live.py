@@ -9,7 +9,7 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -101,3 +101,15 @@ def wait_done(http: Any, submission_id: str, *, timeout: float = 60) -> dict[str
             return body
         assert time.monotonic() < deadline, body
         time.sleep(0.1)
+
+
+@dataclass(frozen=True)
+class PlanUpload:
+    """An application's plan (a minimal PDF) and answers, as a script hands them to
+    ``applications.submit`` for an application stage that has already closed."""
+
+    fields: dict[str, str] = field(default_factory=dict)
+    declared_bytes: int | None = None
+
+    def chunks(self) -> list[bytes]:
+        return [b"%PDF-1.4\n%%EOF\n"]

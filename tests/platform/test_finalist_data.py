@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -14,7 +13,7 @@ import httpx
 import pytest
 import yaml
 
-from live import create_users, serving, wait_done
+from live import PlanUpload, create_users, serving, wait_done
 from odx.platform.challenges.catalog import SHIPPED_CHALLENGES
 from odx.platform.db.engine import session_scope
 from odx.platform.services import applications, challenges, teams, users
@@ -27,7 +26,6 @@ CHALLENGE = "finals-only"
 DATASET = "sme-growth-risk"
 TABLE = f"/api/datasets/{DATASET}/versions/1/files/train.csv"
 TEXT = {"ko": "항목", "en": "Item"}
-PDF = b"%PDF-1.4\n%%EOF\n"
 
 
 def _stage(start: datetime, end: datetime) -> dict[str, str]:
@@ -46,17 +44,6 @@ def _definition(now: datetime) -> dict[str, Any]:
     data["phases"][0] |= _stage(now - timedelta(days=3), now + timedelta(days=29))
     data["application"] = {"rubric": [{"id": "feasibility", "title": TEXT, "weight": 1}]}
     return data
-
-
-@dataclass(frozen=True)
-class Plan:
-    """An application sent during the (past) application stage."""
-
-    declared_bytes: int | None = None
-    fields: dict[str, str] | None = None
-
-    def chunks(self) -> list[bytes]:
-        return [PDF]
 
 
 @pytest.fixture(scope="module")
@@ -86,7 +73,7 @@ def site(
             user = users.get_by_name(session, name)
             _, invite = teams.create(session, challenge, user, f"{name}-team")
             applications.submit(
-                session, settings, challenge, user, Plan(fields={}), now=now - timedelta(days=7)
+                session, settings, challenge, user, PlanUpload(), now=now - timedelta(days=7)
             )
             if name == "fin":
                 teams.join(

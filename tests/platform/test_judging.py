@@ -9,7 +9,6 @@ import csv
 import io
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -18,7 +17,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from live import create_users, serving, wait_done
+from live import PlanUpload, create_users, serving, wait_done
 from odx.platform.challenges.catalog import SHIPPED_CHALLENGES
 from odx.platform.db.engine import session_scope
 from odx.platform.services import applications, challenges, teams, users
@@ -58,15 +57,6 @@ def _definition(challenge_id: str, now: datetime, judging_open: bool) -> dict[st
     return data
 
 
-@dataclass(frozen=True)
-class Plan:
-    declared_bytes: int | None = None
-    fields: dict[str, str] | None = None
-
-    def chunks(self) -> list[bytes]:
-        return [b"%PDF-1.4\n%%EOF\n"]
-
-
 @pytest.fixture(scope="module")
 def site(
     tmp_path_factory: pytest.TempPathFactory, database_url: str | None
@@ -96,7 +86,7 @@ def site(
                 user = users.get_by_name(session, name)
                 teams.create(session, challenge, user, name)
                 applications.submit(
-                    session, settings, challenge, user, Plan(), now=now - timedelta(days=38)
+                    session, settings, challenge, user, PlanUpload(), now=now - timedelta(days=38)
                 )
             applications.select_finalists(session, challenge, ["alpha", "beta"], actor="org")
     with serving(settings) as url:

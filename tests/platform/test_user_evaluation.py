@@ -8,7 +8,6 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -16,7 +15,7 @@ import httpx
 import pytest
 import yaml
 
-from live import create_users, serving, wait_done
+from live import PlanUpload, create_users, serving, wait_done
 from odx.baselines.run import model_release
 from odx.platform.challenges.catalog import SHIPPED_CHALLENGES
 from odx.platform.db.engine import session_scope
@@ -56,21 +55,12 @@ def _definition(challenge_id: str, now: datetime, evaluation_open: bool) -> dict
     return data
 
 
-@dataclass(frozen=True)
-class Plan:
-    declared_bytes: int | None = None
-    fields: dict[str, str] | None = None
-
-    def chunks(self) -> list[bytes]:
-        return [b"%PDF-1.4\n%%EOF\n"]
-
-
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     root = tmp_path_factory.mktemp("user-evaluation")
     settings = Settings(home=root / "home", progress=False, evaluation_cases_per_hour=3)
     dataset_service.publish(settings, DATASET)
-    now = datetime.now(UTC)
+    now, day = datetime.now(UTC), timedelta(days=1)
     people = {"org": "organizer", "judge": "judge", "ev1": "evaluator", "ev2": "evaluator"}
     people |= {team.split("-")[0]: "participant" for team in TEAMS}
     tokens = create_users(settings, people)
@@ -84,7 +74,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
                 user = users.get_by_name(session, team.split("-")[0])
                 teams.create(session, challenge, user, team)
                 applications.submit(
-                    session, settings, challenge, user, Plan(), now=now - 38 * timedelta(days=1)
+                    session, settings, challenge, user, PlanUpload(), now=now - 38 * day
                 )
             applications.select_finalists(session, challenge, list(TEAMS), actor="org")
     public = next(settings.public_root.glob(f"{DATASET}/*"))
