@@ -4,9 +4,9 @@ returned as is (a participant's shape has no field a participant may not see).""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from odx.platform.services.users import Role
 
@@ -325,3 +325,56 @@ class EvaluationResult(BaseModel):
     low: float | None
     high: float | None
     comments: list[str]
+
+
+# --- the schedule ---------------------------------------------------------------------------
+
+
+class DatesIn(BaseModel):
+    """New dates of a stage or phase, with their time-zone offset; one left out stays."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    start: AwareDatetime | None = None
+    end: AwareDatetime | None = None
+
+
+class StageDatesIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    application: DatesIn | None = None
+    finals: DatesIn | None = None
+    user_evaluation: DatesIn | None = None
+    judging: DatesIn | None = None
+
+
+class ScheduleIn(BaseModel):
+    """The dates to move: stages by key, phases by name; only the dates given change."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    stages: StageDatesIn = Field(default_factory=StageDatesIn)
+    phases: dict[Annotated[str, Field(max_length=32)], DatesIn] = Field(
+        default_factory=dict, max_length=50
+    )
+
+
+class ScheduleRow(BaseModel):
+    kind: Literal["stage", "phase"]
+    name: str  # the stage's key or the phase's name
+    title: dict[str, str] | None  # a phase's title (ko, en)
+    start: datetime
+    end: datetime
+    state: Literal["past", "current", "future"]
+    start_editable: bool
+    end_editable: bool
+
+
+class ScheduleOut(BaseModel):
+    challenge: str
+    timezone: str
+    now: datetime
+    changeable: bool  # false once an organizer closed the challenge or revealed its board
+    current_stage: str | None
+    next_stage: str | None  # the stage POST …/schedule/advance starts now
+    rows: list[ScheduleRow]
