@@ -113,3 +113,38 @@ class PlanUpload:
 
     def chunks(self) -> list[bytes]:
         return [b"%PDF-1.4\n%%EOF\n"]
+
+
+def _stage(start: datetime, end: datetime) -> dict[str, str]:
+    return {"start": start.isoformat(), "end": end.isoformat()}
+
+
+def programme_definition(challenge_id: str, sample: str, now: datetime) -> dict[str, Any]:
+    """The shipped model challenge as a programme in stages on finalists-only data (``sample``
+    the public release beside it): applications open at ``now``, every later stage weeks away,
+    for an organizer to start; a one-question form, three finalists, a rubric of all three
+    sources."""
+    text = {"ko": "항목", "en": "Item"}
+    data = yaml.safe_load((SHIPPED_CHALLENGES / "sme-growth-risk-model-2026.yaml").read_text())
+    day = timedelta(days=1)
+    data["id"] = challenge_id
+    data["dataset"]["access"] = "finalists"
+    data["sample"] = {"id": sample, "version": 1}
+    data["stages"] = {
+        "application": _stage(now - day, now + 10 * day),
+        "finals": _stage(now + 10 * day, now + 40 * day),
+        "user_evaluation": _stage(now + 40 * day, now + 50 * day),
+        "judging": _stage(now + 50 * day, now + 60 * day),
+    }
+    data["phases"] = [data["phases"][0] | _stage(now + 10 * day, now + 40 * day)]
+    data["application"] = {
+        "form": [{"id": "service", "label": {"ko": "서비스 이름", "en": "Service name"}}],
+        "rubric": [{"id": "feasibility", "title": text, "weight": 1}],
+        "finalists": 3,
+    }
+    data["rubric"] = [
+        {"id": "accuracy", "title": text, "weight": 1, "source": "leaderboard"},
+        {"id": "completeness", "title": {"ko": "완성도", "en": "Completeness"}, "weight": 2},
+        {"id": "usefulness", "title": text, "weight": 1, "source": "users"},
+    ]
+    return data

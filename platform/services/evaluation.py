@@ -30,7 +30,7 @@ from odx.platform.db.models import Challenge, Submission, Team, User, UserRating
 from odx.platform.errors import ConflictError, InvalidInputError, NotFoundError, OdxError
 from odx.platform.services import applications, text
 from odx.platform.services.attempts import Attempts
-from odx.platform.services.challenges import dataset_version, spec_of
+from odx.platform.services.challenges import dataset_version, list_all, spec_of
 from odx.platform.services.leaderboards import ranking
 from odx.platform.services.models import limits_of, unsandboxed
 from odx.platform.services.users import PermissionDeniedError, Role
@@ -268,7 +268,7 @@ def rate(
     if not re.fullmatch(r"[0-9a-f]{64}", case):
         raise InvalidInputError("case: send the case's sha256 as the predictions gave it")
     comment = text.typed(comment.strip(), "comment", most=MAX_COMMENT, multiline=True)
-    teams = dict(blinded(challenge, user, [t for t, _ in finalist_models(session, challenge)]))
+    teams = dict(blinded(challenge, user, _finalist_names(session, challenge)))
     if label not in teams:
         raise NotFoundError(f"no model '{label}' in this evaluation")
     team = session.scalar(
@@ -327,3 +327,35 @@ def results(session: Session, challenge: Challenge) -> list[dict[str, Any]]:
 def means(session: Session, challenge: Challenge) -> dict[str, float]:
     """Each rated finalist's mean rating (the rubric's 'users' source)."""
     return {row["team"]: row["mean"] for row in results(session, challenge)}
+
+
+def rated(session: Session, challenge: Challenge, user: User) -> set[str]:
+    """The labels of the models this evaluator has rated already."""
+    shown = blinded(challenge, user, _finalist_names(session, challenge))
+    labels = {team: label for label, team in shown}
+    names = {
+        t.id: t.name for t in session.scalars(select(Team).where(Team.challenge_id == challenge.id))
+    }
+    done = session.scalars(
+        select(UserRating.team_id).where(
+            UserRating.challenge_id == challenge.id, UserRating.evaluator_id == user.id
+        )
+    )
+    return {labels[names[team_id]] for team_id in done if names.get(team_id) in labels}
+
+
+def _finalist_names(session: Session, challenge: Challenge) -> list[str]:
+    return [team for team, _ in finalist_models(session, challenge)]
+
+
+def open_to(session: Session, user: User) -> list[Challenge]:
+    """The challenges whose user evaluation is open now (what an evaluator's page lists)."""
+    _require_evaluator(user)
+    now = utcnow()
+    found = []
+    for challenge in list_all(session):
+        stages = spec_of(challenge).stages
+        stage = stages.user_evaluation if stages is not None else None
+        if stage is not None and stage.holds(now):
+            found.append(challenge)
+    return found

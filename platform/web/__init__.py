@@ -13,7 +13,7 @@ STATIC = Path(__file__).with_name("static")
 
 def install(app: FastAPI) -> None:
     """Mount the pages and their static files on the app."""
-    from odx.platform.web.routes import participant, public, staff
+    from odx.platform.web.routes import evaluation, participant, programme, public, review, staff
 
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
@@ -24,3 +24,6 @@ def install(app: FastAPI) -> None:
     app.include_router(public.router)
     app.include_router(participant.router)
     app.include_router(staff.router)
+    app.include_router(programme.router)
+    app.include_router(review.router)
+    app.include_router(evaluation.router)

@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from odx.datasets.quality.report import check_summary, check_title
+from odx.platform.challenges.programme import STAGE_ORDER
 from odx.platform.challenges.spec import ChallengeSpec, Phase
 from odx.platform.db.models import Challenge, Submission
 from odx.platform.services.challenges import Status, spec_of, status_at
@@ -97,3 +98,24 @@ def quality_checks(report: dict[str, Any], lang: Lang) -> list[QualityCheck]:
 def problems_of(submission: Submission) -> list[dict[str, Any]]:
     """The validation problems stored with a failed submission (never label values)."""
     return list(submission.problems or [])
+
+
+@dataclass(frozen=True)
+class StageRow:
+    name: str  # application, finals, user_evaluation or judging
+    start: datetime
+    end: datetime
+    state: str  # past, current or future
+
+
+def stage_rows(spec: ChallengeSpec, now: datetime) -> list[StageRow]:
+    """The programme's stages in order, each marked past, current or future at ``now``."""
+    if spec.stages is None:
+        return []
+    rows = []
+    for name in STAGE_ORDER:
+        stage = getattr(spec.stages, name)
+        if stage is not None:
+            state = "past" if stage.end <= now else ("current" if stage.holds(now) else "future")
+            rows.append(StageRow(name, stage.start, stage.end, state))
+    return rows

@@ -14,8 +14,11 @@ import pytest
 
 from live import CHALLENGE, Site
 from odx.datasets.spec import TaskType
+from odx.platform.challenges.programme import STAGE_ORDER, Criterion
+from odx.platform.services.judging import AWARDS
 from odx.platform.services.users import Role
 from odx.platform.web.i18n import catalogue
+from odx.platform.web.routes.review import NOTICES as REVIEW_NOTICES
 from odx.platform.web.routes.staff import NOTICES
 from odx.platform.web.security import SESSION_COOKIE
 from odx.scoring.metrics import METRICS
@@ -197,8 +200,14 @@ def test_every_message_used_by_a_template_exists_in_both_languages() -> None:
         "role.": [r.value for r in Role],
         "task.": [t.value for t in TaskType],
         "org.notice.": list(NOTICES),
-        "tabs.": ["overview", "data", "leaderboard", "submit", "submissions"],
+        "tabs.": ["overview", "programme", "data", "leaderboard", "submit", "submissions"],
         "model.": [*get_args(Outcome), "refused"],
+        "stage.": [*STAGE_ORDER, *(f"{name}.explain" for name in STAGE_ORDER)],
+        "stage.state.": ["past", "current", "future"],
+        "rubric.source.": list(get_args(Criterion.model_fields["source"].annotation)),
+        "application.status.": ["submitted", "finalist", "not_selected"],
+        "awards.": list(AWARDS),
+        "review.notice.": list(REVIEW_NOTICES),
     }
     built = {prefix + value for prefix, values in families.items() for value in values}
     built |= {f"status.{s}.heading" for s in families["status."]}

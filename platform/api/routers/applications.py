@@ -27,6 +27,7 @@ from odx.platform.api.schemas import (
     FinalistsOut,
 )
 from odx.platform.db.models import User
+from odx.platform.downloads import plan_file
 from odx.platform.services import applications
 from odx.platform.services.users import Role
 from odx.platform.uploads import (
@@ -35,16 +36,9 @@ from odx.platform.uploads import (
     FormUpload,
     plan_form,
 )
-from odx.submissions.storage import ObjectStore
 
 router = APIRouter(prefix="/api", tags=["programme"])
 JudgeUser = Annotated[User, Depends(require_role(Role.judge))]
-# A plan is served to be saved, never shown: nothing in it may run in the browser either.
-PLAN_HEADERS = {
-    "Content-Security-Policy": "default-src 'none'; sandbox",
-    "X-Content-Type-Options": "nosniff",
-    "Cache-Control": "no-store",
-}
 
 
 def _own(outcome: applications.Outcome) -> ApplicationOwn:
@@ -106,13 +100,7 @@ def plan(
     session: SessionDep,
     settings: SettingsDep,
 ) -> FileResponse:
-    row = applications.get(session, challenge, application_id)
-    return FileResponse(
-        ObjectStore(settings.objects_root).path_for(row.plan_sha256),
-        media_type="application/pdf",
-        filename=f"plan-{challenge.id}-{row.id}.pdf",
-        headers=PLAN_HEADERS,
-    )
+    return plan_file(settings, challenge, applications.get(session, challenge, application_id))
 
 
 @router.put(

@@ -10,7 +10,7 @@ from fastapi.responses import FileResponse, HTMLResponse
 from odx.datasets.release import DATA_CARD, QUALITY_HTML, QUALITY_JSON
 from odx.platform.api import problems
 from odx.platform.api.deps import SessionDep, SettingsDep, optional_user
-from odx.platform.api.reports import REPORT_HEADERS, report_page
+from odx.platform.api.reports import report_page
 from odx.platform.api.schemas import (
     DatasetsPublic,
     DatasetSummary,
@@ -19,7 +19,7 @@ from odx.platform.api.schemas import (
 )
 from odx.platform.db import MAX_INTEGER
 from odx.platform.db.models import DatasetVersion
-from odx.platform.services import data_access
+from odx.platform.downloads import release_file
 from odx.platform.services import datasets as service
 
 router = APIRouter(prefix="/api/datasets", tags=["datasets"])
@@ -118,29 +118,7 @@ def download_file(
     """A release given to finalists only serves its tables to finalists who accepted the
     data-use terms (send your token), and to staff; to everyone else they do not exist."""
     row = service.get_version(session, dataset_id, version)
-    path = service.public_file(settings, row, name)
-    user = optional_user(request, session)
-    grant = data_access.download_grant(session, row, name, user)
-    if grant is not None and user is not None:
-        data_access.record_download(session, grant, user, row, name)
-    entry = row.release_manifest.files.get(name)
-    cache = "private, no-store" if grant else "public, max-age=31536000, immutable"
-    headers = {"Cache-Control": cache, **REPORT_HEADERS}
-    if entry:  # the manifest cannot list its own checksum
-        headers |= {"X-Checksum-SHA256": entry.sha256, "ETag": f'"{entry.sha256}"'}
-    media = {
-        ".csv": "text/csv; charset=utf-8",
-        ".md": "text/markdown; charset=utf-8",
-        ".json": "application/json",
-        ".html": "text/html; charset=utf-8",
-    }
-    return FileResponse(
-        path,
-        media_type=media[path.suffix],
-        filename=name,
-        headers=headers,
-        content_disposition_type="inline" if name.endswith(".html") else "attachment",
-    )
+    return release_file(settings, session, row, name, optional_user(request, session))
 
 
 @router.get(

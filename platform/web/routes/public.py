@@ -12,7 +12,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from odx.datasets.release import DATA_CARD, QUALITY_JSON
 from odx.platform.api.deps import ChallengeDep, RowNumber, SessionDep, SettingsDep
 from odx.platform.db.models import Challenge, DatasetVersion, utcnow
-from odx.platform.services import challenges, teams
+from odx.platform.services import challenges, data_access, judging, teams
 from odx.platform.services import datasets as dataset_service
 from odx.platform.services.leaderboards import progress, ranking, visibility
 from odx.platform.services.users import is_staff
@@ -68,9 +68,15 @@ def challenge_page(
 
 @router.get("/challenges/{challenge_id}", response_class=HTMLResponse)
 def overview(page: PageDep, session: SessionDep, challenge: ChallengeDep) -> HTMLResponse:
-    metric = METRICS[challenges.spec_of(challenge).metric]
+    spec = challenges.spec_of(challenge)
     return challenge_page(
-        page, session, challenge, "overview", "challenge/overview.html", metric=metric
+        page,
+        session,
+        challenge,
+        "overview",
+        "challenge/overview.html",
+        metric=METRICS[spec.metric],
+        awards=judging.awards(session, challenge) if spec.rubric else {},
     )
 
 
@@ -91,10 +97,37 @@ def _release(
 
 @router.get("/challenges/{challenge_id}/data", response_class=HTMLResponse)
 def data(
-    page: PageDep, session: SessionDep, settings: SettingsDep, challenge: ChallengeDep
+    page: PageDep,
+    session: SessionDep,
+    settings: SettingsDep,
+    challenge: ChallengeDep,
+    notice: str | None = None,
 ) -> HTMLResponse:
-    release = _release(page, settings, session, challenges.dataset_version(session, challenge))
-    return challenge_page(page, session, challenge, "data", "challenge/data.html", **release)
+    """The release, or for finalists-only data the public sample with, below it, the terms
+    and (once a finalist accepted them, or for staff) the full tables."""
+    spec = challenges.spec_of(challenge)
+    full = challenges.dataset_version(session, challenge)
+    if spec.dataset.access != "finalists" or spec.sample is None:
+        release = _release(page, settings, session, full)
+        return challenge_page(
+            page, session, challenge, "data", "challenge/data.html", restricted=None, **release
+        )
+    sample = dataset_service.get_version(session, spec.sample.id, spec.sample.version)
+    user = page.user
+    access = data_access.state(session, challenge, user) if user else None
+    staff = user is not None and is_staff(user)
+    open_to_user = staff or bool(access and access["accepted"])
+    restricted = {
+        "access": access,
+        "terms": data_access.terms_of(challenge),
+        "version": full,
+        "files": full.release_manifest.files if open_to_user else None,
+        "notice": notice == "accepted",
+    }
+    release = _release(page, settings, session, sample)
+    return challenge_page(
+        page, session, challenge, "data", "challenge/data.html", restricted=restricted, **release
+    )
 
 
 @router.get("/challenges/{challenge_id}/leaderboard", response_class=HTMLResponse)
