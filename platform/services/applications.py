@@ -26,7 +26,7 @@ from odx.platform.db.models import (
     utcnow,
 )
 from odx.platform.errors import ConflictError, InvalidInputError, NotFoundError, OdxError
-from odx.platform.services import audit, teams, text
+from odx.platform.services import audit, rubric_scores, teams, text
 from odx.platform.services.challenges import spec_of
 from odx.platform.settings import Settings
 from odx.submissions.storage import ObjectStore
@@ -267,31 +267,9 @@ def score(
     """A judge's scores of one application (replacing that judge's earlier ones)."""
     rules = rules_of(challenge)
     row = get(session, challenge, application_id)
-    criteria = {c.id: c for c in rules.rubric}
-    for name, value in given.items():
-        if name not in criteria:
-            raise InvalidInputError(
-                f"no criterion '{name}' in the application rubric; there are: {', '.join(criteria)}"
-            )
-        low, high = criteria[name].bounds
-        if not low <= value <= high:
-            raise InvalidInputError(f"'{name}' is scored from {low} to {high}, not {value}")
-    for name, value in given.items():
-        existing = session.scalar(
-            select(ApplicationScore).where(
-                ApplicationScore.application_id == row.id,
-                ApplicationScore.judge_id == judge.id,
-                ApplicationScore.criterion == name,
-            )
-        )
-        if existing is None:
-            session.add(
-                ApplicationScore(
-                    application_id=row.id, judge_id=judge.id, criterion=name, score=value
-                )
-            )
-        else:
-            existing.score, existing.scored_at = value, utcnow()
+    rubric_scores.check(given, {c.id: c for c in rules.rubric}, "the application rubric")
+    keys = {"application_id": row.id, "judge_id": judge.id}
+    rubric_scores.record(session, ApplicationScore, keys, given)
     session.commit()
 
 

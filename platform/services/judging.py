@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from odx.platform.challenges.programme import Criterion
 from odx.platform.db.models import Award, Challenge, JudgeScore, Submission, Team, User, utcnow
 from odx.platform.errors import ConflictError, InvalidInputError, NotFoundError, OdxError
-from odx.platform.services import applications, audit, evaluation
+from odx.platform.services import applications, audit, evaluation, rubric_scores
 from odx.platform.services.challenges import spec_of
 from odx.platform.services.leaderboards import ranking
 from odx.platform.settings import Settings
@@ -64,35 +64,9 @@ def score(
     if stages is not None and stages.judging is not None and not stages.judging.holds(utcnow()):
         raise JudgingClosedError(f"judging of '{challenge.id}' is not open now")
     team = _finalist(session, challenge, team_name)
-    for name, value in given.items():
-        if name not in rubric:
-            raise InvalidInputError(
-                f"judges score no criterion '{name}'; they score: {', '.join(rubric)}"
-            )
-        low, high = rubric[name].bounds
-        if not low <= value <= high:
-            raise InvalidInputError(f"'{name}' is scored from {low} to {high}, not {value}")
-    for name, value in given.items():
-        existing = session.scalar(
-            select(JudgeScore).where(
-                JudgeScore.challenge_id == challenge.id,
-                JudgeScore.team_id == team.id,
-                JudgeScore.judge_id == judge.id,
-                JudgeScore.criterion == name,
-            )
-        )
-        if existing is None:
-            session.add(
-                JudgeScore(
-                    challenge_id=challenge.id,
-                    team_id=team.id,
-                    judge_id=judge.id,
-                    criterion=name,
-                    score=value,
-                )
-            )
-        else:
-            existing.score, existing.scored_at = value, utcnow()
+    rubric_scores.check(given, rubric, "the judges' part of the final rubric")
+    keys = {"challenge_id": challenge.id, "team_id": team.id, "judge_id": judge.id}
+    rubric_scores.record(session, JudgeScore, keys, given)
     session.commit()
 
 

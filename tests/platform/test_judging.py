@@ -219,8 +219,8 @@ def test_the_organizer_publishes_the_winners_for_everyone(
     ("who", "team", "scores", "status", "words"),
     [
         ("judge1", "gamma", {"direction": 4}, 404, "no finalist 'gamma'"),
-        ("judge1", "alpha", {"accuracy": 4}, 422, "judges score no criterion 'accuracy'"),
-        ("judge1", "alpha", {"usefulness": 4}, 422, "judges score no criterion 'usefulness'"),
+        ("judge1", "alpha", {"accuracy": 4}, 422, "has no criterion 'accuracy'"),
+        ("judge1", "alpha", {"usefulness": 4}, 422, "has no criterion 'usefulness'"),
         ("judge1", "alpha", {"direction": 6}, 422, "from 1 to 5, not 6"),
         ("judge1", "alpha", {"completeness": -1}, 422, "from 0 to 100, not -1"),
         ("org", "alpha", {"direction": 4}, 403, ""),
