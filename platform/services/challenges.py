@@ -82,6 +82,8 @@ def _register(
         )
     digest = hashlib.sha256(raw).hexdigest()
     existing = session.get(Challenge, spec.id)
+    if existing is None:
+        _check_release_access(session, spec, source)
     if existing is not None:
         if existing.spec_sha256 == digest:
             return existing
@@ -105,6 +107,30 @@ def _register(
     )
     session.flush()
     return challenge
+
+
+def _releases(spec: ChallengeSpec) -> tuple[set[tuple[str, int]], set[tuple[str, int]]]:
+    """The releases a challenge gives to everyone, and those it gives to finalists only."""
+    ref = (spec.dataset.id, spec.dataset.version)
+    public = {(spec.sample.id, spec.sample.version)} if spec.sample else set()
+    if spec.dataset.access == "finalists":
+        return public, {ref}
+    return public | {ref}, set()
+
+
+def _check_release_access(session: Session, spec: ChallengeSpec, source: str) -> None:
+    """A release is either public or finalists-only, never both: finalists-only tables that
+    another challenge publishes would be anyone's."""
+    public, restricted = _releases(spec)
+    for other in list_all(session):
+        their_public, their_restricted = _releases(spec_of(other))
+        clashes = (public & their_restricted) | (restricted & their_public)
+        for dataset_id, version in sorted(clashes):
+            raise ConflictError(
+                f"{source}: dataset: {dataset_id} version {version} is public in one of "
+                f"'{spec.id}' and '{other.id}' and finalists-only in the other; give the "
+                "finalists-only data a release of its own"
+            )
 
 
 def get(session: Session, challenge_id: str) -> Challenge:

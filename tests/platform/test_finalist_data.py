@@ -168,3 +168,33 @@ def test_a_public_challenges_tables_stay_public(site: dict[str, Any]) -> None:
     with client(site, None) as http:
         answer = http.get("/api/datasets/market-store-count/versions/1/files/train.csv")
     assert answer.status_code == 200
+
+
+def _register_as_org(site: dict[str, Any], data: dict[str, Any]) -> httpx.Response:
+    with client(site, "org") as http:
+        return http.post(
+            "/api/challenges",
+            content=yaml.safe_dump(data, allow_unicode=True).encode(),
+            headers={"Content-Type": "application/yaml"},
+        )
+
+
+def test_a_finalists_only_release_is_nobody_elses_public_one(site: dict[str, Any]) -> None:
+    now = datetime.now(UTC)
+    public = yaml.safe_load((SHIPPED_CHALLENGES / "sme-growth-risk-2026.yaml").read_text())
+    public["id"] = "public-on-finals-data"  # would publish the finalists' tables to anyone
+    public["phases"][0] |= _stage(now, now + timedelta(days=9))
+    # a programme showing those tables as its public sample: anyone's as well
+    programme = _definition(now)
+    sampled = yaml.safe_load((SHIPPED_CHALLENGES / "market-store-count-2026.yaml").read_text())
+    sampled["id"] = "finals-sampling-finals-data"
+    sampled["dataset"] |= {"access": "finalists"}
+    sampled["sample"] = {"id": DATASET, "version": 1}
+    for key in ("stages", "application"):
+        sampled[key] = programme[key]
+    sampled["phases"][0] |= _stage(now, now + timedelta(days=9))
+    for data in (public, sampled):
+        answer = _register_as_org(site, data)
+        assert answer.status_code == 409, answer.text
+        detail = answer.json()["detail"]
+        assert "finalists-only" in detail and CHALLENGE in detail, detail
