@@ -35,7 +35,7 @@ class Client:
         except httpx.HTTPError as exc:
             raise RemoteError(f"cannot reach {self.http.base_url}: {exc}") from None
         if response.status_code >= 400:
-            raise RemoteError(_problem_text(response))
+            raise RemoteError(_problem_text(response), extra={"status": response.status_code})
         return response
 
     def json(self, method: str, path: str, **kwargs: Any) -> Any:

@@ -173,18 +173,79 @@ def download(
     challenge: ChallengeArg,
     out: Annotated[Path, typer.Option("--path", "-p", help="Folder to save into.")] = Path("."),
 ) -> None:
-    """Download the challenge's public files, checking each checksum."""
+    """Download the challenge's files, checking each checksum (data for finalists only: after
+    `odx terms CHALLENGE --accept`)."""
     http = client()
     c = http.json("GET", f"/api/challenges/{challenge}")
     version = http.json("GET", f"/api/datasets/{c['dataset_id']}/versions/{c['dataset_version']}")
     out.mkdir(parents=True, exist_ok=True)
     for f in version["files"]:
-        body = http.request("GET", f["url"]).content
+        body = _fetch(http, challenge, f["url"])
         if hashlib.sha256(body).hexdigest() != f["sha256"]:
             raise typer.BadParameter(f"{f['name']}: checksum mismatch; download again")
         (out / f["name"]).write_bytes(body)
         console.print(f"{f['name']:24} {len(body):>10} B  sha256 ok")
     console.print(f"{len(version['files'])} files in {out}")
+
+
+def _fetch(http: Client, challenge: str, url: str) -> bytes:
+    """One file; a table that does not exist for this user on a finalists-only challenge
+    gets a refusal that says why, rather than the bare 404 the server gives."""
+    from odx.platform.cli.client import RemoteError
+
+    try:
+        return http.request("GET", url).content
+    except RemoteError as exc:
+        if exc.extra.get("status") != 404 or not _needs_terms(http, challenge):
+            raise
+        raise RemoteError(
+            f"the data of '{challenge}' is for members of finalist teams who accepted its "
+            f"data-use terms: see `odx terms {challenge}`"
+        ) from None
+
+
+def _needs_terms(http: Client, challenge: str) -> bool:
+    from odx.platform.cli.client import RemoteError
+
+    try:
+        state = http.json("GET", f"/api/challenges/{challenge}/data-terms")
+    except RemoteError:  # e.g. not signed in: keep the server's own answer
+        return False
+    return bool(state["finalists_only"]) and not state["accepted"]
+
+
+def terms(
+    challenge: ChallengeArg,
+    accept: Annotated[
+        bool,
+        typer.Option("--accept", help="Accept the terms (members of finalist teams; recorded)."),
+    ] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """The data-use terms of a challenge whose data is for finalists only (Korean and
+    English), and whether you may download its data; --accept records your acceptance."""
+    from rich.padding import Padding
+    from rich.text import Text
+
+    path = f"/api/challenges/{challenge}/data-terms"
+    state = client().json("POST" if accept else "GET", path)
+    if as_json:
+        print_json(state)
+        return
+    if not state["finalists_only"]:
+        console.print(f"the data of '{challenge}' is public: `odx download {challenge}`")
+        return
+    console.print(f"data-use terms of '{challenge}' (its data is for finalist teams only):")
+    for lang in ("ko", "en"):  # the server's text, never read as markup
+        console.print(Padding(Text(f"{lang}: {state['terms'][lang]}"), (0, 0, 0, 2)))
+    if state["accepted"]:
+        console.print(f"you accepted these terms: `odx download {challenge}` fetches the data")
+    elif state["finalist"]:
+        console.print(f"your team is a finalist: `odx terms {challenge} --accept` to download")
+    else:
+        console.print(
+            "you may not download the data: only members of finalist teams accept these terms"
+        )
 
 
 def select(
@@ -202,4 +263,4 @@ def select(
     console.print(f"{sub['id']}: {'final' if sub['selected'] else 'not final'}")
 
 
-COMMANDS = (login, submit, submissions, leaderboard, download, select)
+COMMANDS = (login, submit, submissions, leaderboard, download, terms, select)

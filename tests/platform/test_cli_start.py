@@ -13,7 +13,9 @@ ODX = Path(sys.executable).parent / "odx"
 HEAVY = ("sklearn", "pandas", "mlflow", "great_expectations", "fastapi", "sqlalchemy")
 
 
-@pytest.mark.parametrize("command", ["login", "submit", "leaderboard", "submissions", "select"])
+@pytest.mark.parametrize(
+    "command", ["login", "submit", "leaderboard", "submissions", "select", "download", "terms"]
+)
 def test_participant_commands_import_nothing_heavy(command: str) -> None:
     code = (
         "import sys; from odx.platform.cli.main import cli; "
