@@ -153,6 +153,12 @@ BASELINES: dict[str, Baseline] = {
             "probability",
             "gradient boosting with native categorical features, submitted as an MLflow model",
         ),
+        Baseline(
+            "sme-growth-risk-finals",
+            sme_growth_risk,
+            "probability",
+            "gradient boosting with native categorical features, submitted as an MLflow model",
+        ),
     )
 }
 

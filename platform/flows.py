@@ -1,7 +1,8 @@
 """Work that spans domains: bringing up the embedded platform with everything shipped.
 
-publish datasets → register challenges → run baselines → create demo accounts.
-Each step is idempotent, so running the demo again only fills in what is missing.
+publish datasets → register challenges → run baselines → create demo accounts → set up the
+programme (an application and its finalist). Each step is idempotent, so running the demo
+again only fills in what is missing.
 """
 
 from __future__ import annotations
@@ -9,15 +10,18 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import yaml
 from sqlalchemy import select
 
 from odx.datasets.catalog import SHIPPED_DIR, catalogue
+from odx.platform import demo_programme
 from odx.platform.challenges.catalog import SHIPPED_CHALLENGES
 from odx.platform.challenges.spec import load_challenge
 from odx.platform.db.engine import session_scope
-from odx.platform.db.models import Submission, Team
+from odx.platform.db.models import Challenge, Submission, Team
+from odx.platform.demo_programme import DEMO_TEAM, in_finals_now, write_copy
 from odx.platform.errors import REPORTABLE, reported
 from odx.platform.services import challenges, teams, users
 from odx.platform.services import datasets as dataset_service
@@ -25,10 +29,15 @@ from odx.platform.settings import Settings
 from odx.platform.states import SubmissionStatus
 
 Say = Callable[[str], None]
-DEMO_ACCOUNTS = (("demo-organizer", "organizer"), ("demo-judge", "judge"), ("demo", "participant"))
+DEMO_ACCOUNTS = (
+    ("demo-organizer", "organizer"),
+    ("demo-judge", "judge"),
+    ("demo-evaluator", "evaluator"),
+    ("demo", "participant"),
+)
 
 
-def _open_now(path, settings: Settings, say: Say):  # type: ignore[no-untyped-def]
+def _open_now(path: Path, settings: Settings, say: Say) -> Path:
     """The shipped definition, or — when its phase is not open today — a demo copy whose
     phase runs from now for 90 days, so the demo always has open challenges."""
     spec, _ = load_challenge(path)
@@ -43,9 +52,7 @@ def _open_now(path, settings: Settings, say: Say):  # type: ignore[no-untyped-de
             "end": (now + timedelta(days=90)).isoformat(),
         }
     ]
-    copy = settings.resolved_home / "challenges" / path.name
-    copy.parent.mkdir(parents=True, exist_ok=True)
-    copy.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    copy = write_copy(settings, path.name, data)
     say(f"  {spec.id}: its dates are not open today; the demo opens it for 90 days")
     return copy
 
@@ -69,7 +76,8 @@ def _has_baseline(settings: Settings, challenge_id: str, name: str) -> bool:
 
 
 def bring_up_demo(settings: Settings, say: Say) -> dict[str, str]:
-    """Publish, register, run baselines and create demo accounts; returns new tokens."""
+    """Publish, register, run baselines, create demo accounts and set up the programme;
+    returns the demo accounts' tokens."""
     from odx.platform.services.baselines import names_of
 
     say(f"data folder: {settings.resolved_home}")
@@ -77,18 +85,31 @@ def bring_up_demo(settings: Settings, say: Say) -> dict[str, str]:
         outcome = dataset_service.publish(settings, dataset_id)
         state = "published" if outcome.created else "already published"
         say(f"  dataset {dataset_id}: {state} as version {outcome.version}")
-    ids = []
-    for path in sorted(SHIPPED_CHALLENGES.glob("*.yaml")):
-        source = _open_now(path, settings, say)
-        with session_scope(settings.resolved_database_url) as session:
-            challenge = challenges.register(session, source, actor="demo")
-            ids.append(challenge.id)
-        say(f"  challenge {challenge.id}: registered")
+    ids = [_register(settings, path, say) for path in sorted(SHIPPED_CHALLENGES.glob("*.yaml"))]
     for challenge_id in ids:
         for name in names_of(settings, challenge_id):
             if not _has_baseline(settings, challenge_id, name):
                 _run_baseline(settings, challenge_id, name, say)
-    return _demo_accounts(settings, ids)
+    tokens = _demo_accounts(settings, ids)
+    for challenge_id in ids:
+        demo_programme.set_up(settings, challenge_id, say)
+    return tokens
+
+
+def _register(settings: Settings, path: Path, say: Say) -> str:
+    """Register a shipped challenge once: a rerun keeps the definition the first run
+    registered (a moved copy's dates differ from day to day)."""
+    spec, _ = load_challenge(path)
+    with session_scope(settings.resolved_database_url) as session:
+        if session.get(Challenge, spec.id) is not None:
+            say(f"  challenge {spec.id}: already registered")
+            return spec.id
+    moved = in_finals_now if spec.stages and spec.stages.finals else _open_now
+    source = moved(path, settings, say)
+    with session_scope(settings.resolved_database_url) as session:
+        challenges.register(session, source, actor="demo")
+    say(f"  challenge {spec.id}: registered")
+    return spec.id
 
 
 def _run_baseline(settings: Settings, challenge_id: str, name: str, say: Say) -> None:
@@ -117,7 +138,7 @@ def _demo_accounts(settings: Settings, challenge_ids: list[str]) -> dict[str, st
         for challenge_id in challenge_ids:
             challenge = challenges.get(session, challenge_id)
             if teams.team_of(session, challenge, participant) is None:
-                teams.create(session, challenge, participant, "demo-team")
+                teams.create(session, challenge, participant, DEMO_TEAM)
     token_file.write_text(json.dumps(tokens, indent=2), encoding="utf-8")
     token_file.chmod(0o600)
     return tokens

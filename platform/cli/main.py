@@ -154,7 +154,7 @@ def demo(
     port: Annotated[int | None, typer.Option(help="Port.")] = None,
 ) -> None:
     """Bring up the whole embedded platform: datasets published, challenges open, baselines
-    on the leaderboards, demo accounts; then serve it."""
+    on the leaderboards, demo accounts, a programme in its finals; then serve it."""
     from odx.platform import instance
     from odx.platform.flows import bring_up_demo
     from odx.platform.settings import get_settings

@@ -22,7 +22,9 @@ def test_load_spec_reads_shipped_specs() -> None:
         "bizinfo-support-field",
         "market-store-count",
         "sme-growth-risk",
+        "sme-growth-risk-finals",
         "sme-growth-risk-model",
+        "sme-growth-risk-sample",
         "support-programme-recommendation",
         "support-programme-recommendation-model",
     ]

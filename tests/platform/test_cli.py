@@ -10,6 +10,10 @@ from pathlib import Path
 import pytest
 
 from factories import DatasetFactory, tiny_rows
+from odx.platform.db.engine import session_scope
+from odx.platform.db.models import utcnow
+from odx.platform.services import applications, challenges, users
+from odx.platform.settings import Settings
 
 ODX = Path(sys.executable).parent / "odx"
 
@@ -112,6 +116,12 @@ def test_demo_brings_up_datasets_challenges_baselines_and_accounts_once(tmp_path
         assert f"{name} on {ranking}-2026: scored, public score" in first.stdout
     model = f"baseline-popularity on {ranking}-model-2026: scored, public score"
     assert model in first.stdout  # a ranking model, run in the sandbox
+    programme = "sme-growth-risk-finals-2026"
+    assert "dataset sme-growth-risk-sample: published as version 1" in first.stdout
+    assert f"baseline on {programme}: scored, public score" in first.stdout  # not a finalist
+    assert f"programme {programme}: SME distress-risk programme" in first.stdout
+    assert f"odx terms {programme} --accept && odx download {programme}" in first.stdout
+    _assert_programme_in_finals(tmp_path / ".odx", programme)
     assert "API docs: http://127.0.0.1:8000/docs" in first.stdout
     assert (tmp_path / ".odx" / "odx.db").is_file()
     hidden = next((tmp_path / ".odx" / "hidden" / "sme-growth-risk").iterdir())
@@ -124,6 +134,24 @@ def test_demo_brings_up_datasets_challenges_baselines_and_accounts_once(tmp_path
     second = subprocess.run(
         command, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=600
     )
-    assert second.stdout.count("already published as version 1") == 6
+    assert second.stdout.count("already published as version 1") == 8
+    assert second.stdout.count(": already registered") == 7
     assert ": scored, public score" not in second.stdout  # no baseline is submitted twice
     assert token in second.stdout
+    _assert_programme_in_finals(tmp_path / ".odx", programme)  # the same, not a second time
+
+
+def _assert_programme_in_finals(home: Path, challenge_id: str) -> None:
+    """The programme holds its finals today; demo-team applied once and is its finalist, so
+    'demo' may accept the terms; the evaluator of the user evaluation exists."""
+    settings = Settings(home=home, progress=False)
+    with session_scope(settings.resolved_database_url) as session:
+        challenge = challenges.get(session, challenge_id)
+        spec = challenges.spec_of(challenge)
+        assert spec.stages is not None and spec.stages.current(utcnow()) == "finals"
+        assert applications.finalists(session, challenge) == ["demo-team"]
+        (sent,) = applications.for_staff(session, challenge)
+        assert sent["team"] == "demo-team" and sent["plan_bytes"] > 0
+        outcome = applications.outcome(session, challenge, users.get_by_name(session, "demo"))
+        assert outcome.status == "finalist"
+        assert users.get_by_name(session, "demo-evaluator").role == "evaluator"

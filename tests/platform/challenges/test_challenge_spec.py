@@ -25,7 +25,7 @@ def test_shipped_challenges_load_and_name_shipped_datasets() -> None:
 
     datasets = catalogue([SHIPPED_DIR])
     files = sorted(SHIPPED_CHALLENGES.glob("*.yaml"))
-    assert len(files) == 6
+    assert len(files) == 7
     for path in files:
         spec, raw = load_challenge(path)
         assert spec.id == path.stem and raw
