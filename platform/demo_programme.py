@@ -14,8 +14,9 @@ import yaml
 from odx.platform.challenges.programme import STAGE_ORDER, Application
 from odx.platform.challenges.spec import ChallengeSpec, load_challenge
 from odx.platform.db.engine import session_scope
-from odx.platform.errors import NotFoundError, OdxError
-from odx.platform.services import applications, challenges, users
+from odx.platform.errors import REPORTABLE, NotFoundError, OdxError, reported
+from odx.platform.services import applications, challenges, submissions, teams, users
+from odx.platform.services.baselines import run_baseline
 from odx.platform.settings import Settings
 
 Say = Callable[[str], None]
@@ -108,8 +109,9 @@ def demo_answers(rules: Application) -> dict[str, str]:
 
 
 def set_up(settings: Settings, challenge_id: str, say: Say) -> None:
-    """demo-team applies (sent while applications were open) and is the finalist, so that
-    'demo' can accept the data-use terms and download, and demo-judge has a plan to score."""
+    """demo-team applies (sent while applications were open), is the finalist and sends a
+    model, so that 'demo' can accept the data-use terms and download, demo-judge has a plan to
+    score, and once an organizer starts them the user evaluation and the judging have a model."""
     with session_scope(settings.resolved_database_url) as session:
         challenge = challenges.get(session, challenge_id)
         spec = challenges.spec_of(challenge)
@@ -125,7 +127,23 @@ def set_up(settings: Settings, challenge_id: str, say: Say) -> None:
         if not applications.finalists(session, challenge):
             applications.select_finalists(session, challenge, [DEMO_TEAM], actor="demo")
         finalists = applications.finalists(session, challenge)
+        team = teams.team_of(session, challenge, participant)
+        sent_any = team is not None and bool(submissions.of_team(session, challenge, team))
+    if not sent_any and DEMO_TEAM in finalists:
+        _send_finalist_model(settings, challenge_id, say)
     _describe_programme(spec, finalists, say)
+
+
+def _send_finalist_model(settings: Settings, challenge_id: str, say: Say) -> None:
+    """demo-team sends the baseline pipeline as its model, so that the user evaluation has a
+    finalist model to try and the judging a private score to take."""
+    try:
+        outcome = run_baseline(settings, challenge_id, as_user="demo")
+    except REPORTABLE as exc:  # e.g. no sandbox on this machine
+        say(f"  {DEMO_TEAM}'s model on {challenge_id}: not sent: {reported(exc).detail}")
+        return
+    score = "" if outcome.public_score is None else f", public score {outcome.public_score:.4f}"
+    say(f"  {DEMO_TEAM}'s model on {challenge_id}: {outcome.status}{score}")
 
 
 def _describe_programme(spec: ChallengeSpec, finalists: list[str], say: Say) -> None:
@@ -145,3 +163,4 @@ def _describe_programme(spec: ChallengeSpec, finalists: list[str], say: Say) -> 
     say("  demo-judge scores the applications now and the finalists in the judging")
     say("  demo-organizer selects the finalists and reads who downloaded the data")
     say("  demo-evaluator tries the finalists' models and rates them in the user evaluation")
+    say("  to walk the rest now, demo-organizer starts each next stage on the judging pages")

@@ -4,10 +4,13 @@ on a free localhost port in a background thread (the same app and server setting
 
 from __future__ import annotations
 
+import os
 import socket
+import subprocess
+import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -148,3 +151,24 @@ def programme_definition(challenge_id: str, sample: str, now: datetime) -> dict[
         {"id": "usefulness", "title": text, "weight": 1, "source": "users"},
     ]
     return data
+
+
+ODX = Path(sys.executable).parent / "odx"
+
+
+def odx(
+    site: Mapping[str, Any], who: str, *args: str, cwd: Path, timeout: float = 600
+) -> subprocess.CompletedProcess[str]:
+    """The real command line against a served platform (``site`` has its ``url`` and users'
+    ``tokens``), as a user on another machine runs it: no ODX_ setting but the address and the
+    token, a config folder of its own, a wide terminal (rich would wrap a long path)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ODX_")}
+    env |= {
+        "ODX_URL": site["url"],
+        "ODX_TOKEN": site["tokens"][who],
+        "XDG_CONFIG_HOME": str(cwd / "config"),
+        "COLUMNS": "200",
+    }
+    return subprocess.run(
+        [str(ODX), *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout
+    )

@@ -53,8 +53,11 @@ def names_of(settings: Settings, challenge_id: str) -> list[str]:
         return baseline_names(settings.public_root / version.public_dir)
 
 
-def run_baseline(settings: Settings, challenge_id: str, name: str = DEFAULT) -> BaselineOutcome:
-    """Train, predict, submit and score one of a challenge's baselines (synchronously)."""
+def run_baseline(
+    settings: Settings, challenge_id: str, name: str = DEFAULT, *, as_user: str | None = None
+) -> BaselineOutcome:
+    """Train, predict, submit and score one of a challenge's baselines (synchronously);
+    ``as_user``: sent by that user's team instead of the baseline's own (a demo team)."""
     with session_scope(settings.resolved_database_url) as session:
         challenge = challenges.get(session, challenge_id)
         version = challenges.dataset_version(session, challenge)
@@ -68,7 +71,11 @@ def run_baseline(settings: Settings, challenge_id: str, name: str = DEFAULT) -> 
             models.require_sandbox(settings)  # before training a model that cannot be run
         prediction = predict_release(public_dir, name)
         is_model = version.release_manifest.hides_test_features
-        user = _baseline_user(session, challenge, name)
+        user = (
+            users.get_by_name(session, as_user)
+            if as_user
+            else _baseline_user(session, challenge, name)
+        )
         submission = submissions.accept(
             session,
             settings,
@@ -86,7 +93,8 @@ def run_baseline(settings: Settings, challenge_id: str, name: str = DEFAULT) -> 
     status, score = submissions.wait_for_outcome(settings, submission_id, timeout=600)
     if status == SubmissionStatus.SCORED:
         run_id = tracking.track(settings, submission_id)  # finds the run the job wrote
-        fitted = prediction.model is not None and not is_model  # a model's run holds it
+        # a model's run holds it; a team's run holds what the team sent
+        fitted = prediction.model is not None and not is_model and as_user is None
         if run_id is not None and fitted:
             log_model(settings.resolved_mlflow_uri, run_id, prediction.model, prediction.example)
     return BaselineOutcome(

@@ -12,7 +12,7 @@ import pytest
 from factories import DatasetFactory, tiny_rows
 from odx.platform.db.engine import session_scope
 from odx.platform.db.models import utcnow
-from odx.platform.services import applications, challenges, users
+from odx.platform.services import applications, challenges, evaluation, users
 from odx.platform.settings import Settings
 
 ODX = Path(sys.executable).parent / "odx"
@@ -121,6 +121,7 @@ def test_demo_brings_up_datasets_challenges_baselines_and_accounts_once(tmp_path
     assert f"baseline on {programme}: scored, public score" in first.stdout  # not a finalist
     assert f"programme {programme}: SME distress-risk programme" in first.stdout
     assert f"odx terms {programme} --accept && odx download {programme}" in first.stdout
+    assert f"demo-team's model on {programme}: scored, public score" in first.stdout
     _assert_programme_in_finals(tmp_path / ".odx", programme)
     assert "API docs: http://127.0.0.1:8000/docs" in first.stdout
     assert (tmp_path / ".odx" / "odx.db").is_file()
@@ -142,8 +143,8 @@ def test_demo_brings_up_datasets_challenges_baselines_and_accounts_once(tmp_path
 
 
 def _assert_programme_in_finals(home: Path, challenge_id: str) -> None:
-    """The programme holds its finals today; demo-team applied once and is its finalist, so
-    'demo' may accept the terms; the evaluator of the user evaluation exists."""
+    """The programme holds its finals today; demo-team applied once, is its finalist and sent
+    one model, so 'demo' may accept the terms; the evaluator of the user evaluation exists."""
     settings = Settings(home=home, progress=False)
     with session_scope(settings.resolved_database_url) as session:
         challenge = challenges.get(session, challenge_id)
@@ -155,3 +156,5 @@ def _assert_programme_in_finals(home: Path, challenge_id: str) -> None:
         outcome = applications.outcome(session, challenge, users.get_by_name(session, "demo"))
         assert outcome.status == "finalist"
         assert users.get_by_name(session, "demo-evaluator").role == "evaluator"
+        # the finalist's model, for the user evaluation and the judging an organizer starts
+        assert [team for team, _ in evaluation.finalist_models(session, challenge)] == ["demo-team"]

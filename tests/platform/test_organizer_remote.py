@@ -7,7 +7,6 @@ import io
 import json
 import os
 import subprocess
-import sys
 import time
 import zipfile
 from collections.abc import Iterator
@@ -20,10 +19,10 @@ import pytest
 import yaml
 
 from factories import write_dataset
-from live import create_users, serving
+from live import ODX, create_users, serving
+from live import odx as run_odx
 from odx.platform.settings import Settings
 
-ODX = Path(sys.executable).parent / "odx"
 UPLOAD_LIMIT = 2_000_000
 
 
@@ -46,18 +45,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]
 def odx(
     server: dict[str, Any], who: str, *args: str, cwd: Path | None = None
 ) -> subprocess.CompletedProcess[str]:
-    """The real command line against the server, as a user on another machine runs it."""
-    cwd = cwd or server["root"]
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ODX_")}
-    env |= {
-        "ODX_URL": server["url"],
-        "ODX_TOKEN": server["tokens"][who],
-        "XDG_CONFIG_HOME": str(cwd / "config"),
-        "COLUMNS": "200",
-    }
-    return subprocess.run(
-        [str(ODX), *args], cwd=cwd, capture_output=True, text=True, env=env, timeout=600
-    )
+    """The real command line against the server, run from its folder unless told."""
+    return run_odx(server, who, *args, cwd=cwd or server["root"])
 
 
 def http(server: dict[str, Any], who: str | None) -> httpx.Client:

@@ -6,9 +6,6 @@ from __future__ import annotations
 
 import gzip
 import io
-import os
-import subprocess
-import sys
 import zipfile
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -20,7 +17,7 @@ import httpx
 import pandas as pd
 import pytest
 
-from live import create_users, open_shipped_challenge, serving, wait_done
+from live import create_users, odx, open_shipped_challenge, serving, wait_done
 from odx.platform.challenges.catalog import SHIPPED_CHALLENGES
 from odx.platform.settings import Settings
 
@@ -292,24 +289,6 @@ def test_the_invalid_file_cap_holds_under_concurrent_uploads(platform: dict[str,
     assert sorted(a.status_code for a in answers) == [202] + [429] * 11, (accepted, mine)
     assert {a.json()["code"] for a in answers if a.status_code == 429} == {"submission_limit"}
     assert [(s["status"], bool(s["problems"])) for s in mine] == [("failed", True)] * 5
-
-
-def odx(platform: dict[str, Any], who: str, *args: str, cwd: Path) -> subprocess.CompletedProcess:
-    env = {
-        **os.environ,
-        "ODX_URL": platform["url"],
-        "ODX_TOKEN": platform["tokens"][who],
-        "XDG_CONFIG_HOME": str(cwd),
-        "COLUMNS": "200",
-    }
-    return subprocess.run(
-        [str(Path(sys.executable).parent / "odx"), *args],
-        cwd=cwd,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
 
 
 def test_participant_cli_talks_to_the_server(platform: dict[str, Any], tmp_path: Path) -> None:

@@ -5,9 +5,6 @@ the run in MLflow; a hostile ranked file gets precise problems; the labels stay 
 from __future__ import annotations
 
 import io
-import os
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,7 +15,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from live import create_users, open_shipped_challenge, serving, wait_done
+from live import create_users, odx, open_shipped_challenge, serving, wait_done
 from odx.platform.challenges.catalog import SHIPPED_CHALLENGES
 from odx.platform.challenges.spec import ChallengeSpecError
 from odx.platform.db.engine import session_scope
@@ -53,24 +50,6 @@ def yoo_team(platform: dict[str, Any]) -> str:
 def client(platform: dict[str, Any], who: str) -> httpx.Client:
     headers = {"Authorization": f"Bearer {platform['tokens'][who]}"}
     return httpx.Client(base_url=platform["url"], headers=headers, timeout=60)
-
-
-def odx(platform: dict[str, Any], who: str, *args: str, cwd: Path) -> subprocess.CompletedProcess:
-    env = {
-        **os.environ,
-        "ODX_URL": platform["url"],
-        "ODX_TOKEN": platform["tokens"][who],
-        "XDG_CONFIG_HOME": str(cwd),
-        "COLUMNS": "200",
-    }
-    return subprocess.run(
-        [str(Path(sys.executable).parent / "odx"), *args],
-        cwd=cwd,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
 
 
 def test_a_ranked_csv_from_the_cli_gets_map_at_10_with_an_interval(

@@ -5,9 +5,7 @@ reads the terms, accepts them and then downloads the finalists-only data."""
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -15,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from live import create_users, serving
+from live import create_users, odx, serving
 from odx.platform.challenges.catalog import SHIPPED_CHALLENGES
 from odx.platform.db.engine import session_scope
 from odx.platform.demo_programme import DemoPlan, demo_answers, in_finals_now
@@ -24,7 +22,6 @@ from odx.platform.services import datasets as dataset_service
 from odx.platform.settings import Settings
 
 CHALLENGE = "sme-growth-risk-finals-2026"
-ODX = Path(sys.executable).parent / "odx"
 
 
 @pytest.fixture(scope="module")
@@ -49,19 +46,6 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
         applications.select_finalists(session, challenge, ["fin-team"], actor="test")
     with serving(settings) as url:
         yield {"url": url, "tokens": tokens}
-
-
-def odx(site: dict[str, Any], who: str, *args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if k != "ODX_HOME"}
-    env |= {
-        "ODX_URL": site["url"],
-        "ODX_TOKEN": site["tokens"][who],
-        "XDG_CONFIG_HOME": str(cwd / "config"),
-        "COLUMNS": "200",
-    }
-    return subprocess.run(
-        [str(ODX), *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=300
-    )
 
 
 def _clean_failure(result: subprocess.CompletedProcess[str], message: str) -> None:
