@@ -45,6 +45,11 @@ def when(moment: datetime | None, zone: str = "Asia/Seoul") -> str:
     return moment.astimezone(ZoneInfo(zone)).strftime("%Y-%m-%d %H:%M %Z")
 
 
+def local_input(moment: datetime, zone: str) -> str:
+    """A moment as a ``datetime-local`` input shows it, in the challenge's time zone."""
+    return moment.astimezone(ZoneInfo(zone)).strftime("%Y-%m-%dT%H:%M")
+
+
 def filesize(size: int | None) -> str:
     if size is None:
         return "—"
@@ -82,7 +87,9 @@ def markdown(text: str, shift: int = 0) -> Markup:
 
 
 templates = Jinja2Templates(directory=str(TEMPLATES))
-templates.env.filters.update(when=when, filesize=filesize, score=score, markdown=markdown)
+templates.env.filters.update(
+    when=when, local_input=local_input, filesize=filesize, score=score, markdown=markdown
+)
 templates.env.undefined = StrictUndefined  # a misspelt variable fails loudly in tests
 
 

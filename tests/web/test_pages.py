@@ -208,6 +208,8 @@ def test_every_message_used_by_a_template_exists_in_both_languages() -> None:
         "application.status.": ["submitted", "finalist", "not_selected"],
         "awards.": list(AWARDS),
         "review.notice.": list(REVIEW_NOTICES),
+        "schedule.": ["advanced", "moved"],
+        "overview.": ["start", "end"],
     }
     built = {prefix + value for prefix, values in families.items() for value in values}
     built |= {f"status.{s}.heading" for s in families["status."]}

@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
@@ -102,6 +102,7 @@ WRITES = [
     ("POST", f"{J}/judging/runs", {None: 303, "fin": 403, "ev": 403, "judge": 403}),
     ("POST", f"{J}/awards", {None: 303, "fin": 403, "ev": 403, "judge": 403}),
     ("POST", f"{J}/schedule/advance", {None: 303, "fin": 403, "ev": 403, "judge": 403}),
+    ("POST", f"{J}/schedule", {None: 303, "fin": 403, "ev": 403, "judge": 403}),
     ("POST", f"/evaluate/{CHALLENGE}", {None: 303, "fin": 403, "judge": 403, "org": 403}),
     ("POST", f"/evaluate/{CHALLENGE}/ratings", {None: 303, "fin": 403, "judge": 403}),
     ("POST", f"{X}/data/terms", {None: 303, "out": 409, "ev": 409}),
@@ -191,3 +192,36 @@ def test_the_programme_tab_tells_a_team_its_outcome(site: Site) -> None:
     with visitor(site, "out") as (client, _):
         page = client.get(f"{X}/programme").text
     assert "결선 미진출" in page and 'id="plan"' in page  # applications are still open
+
+
+def test_an_organizer_moves_the_applications_end_from_the_page(site: Site) -> None:
+    with visitor(site, "org") as (client, _):
+        page = client.get(f"{J}/programme")
+        fields = dict(re.findall(r'name="([a-z_.]+)" value="([^"]*)"(?! disabled)', page.text))
+        fields = {k: v for k, v in fields.items() if k.startswith(("stage.", "phase."))}
+        unchanged = client.post(f"{J}/schedule", data={"csrf_token": _csrf(page), **fields})
+        assert unchanged.status_code == 303  # every date sent back as shown: nothing moves
+        end = datetime.fromisoformat(fields["stage.application.end"])
+        later = (end - timedelta(days=2)).strftime("%Y-%m-%dT%H:%M")  # still ahead
+        moved = client.post(
+            f"{J}/schedule",
+            data={"csrf_token": _csrf(page), **fields, "stage.application.end": later},
+        )
+        assert moved.status_code == 303 and moved.headers["location"].endswith("notice=moved")
+        past = client.post(
+            f"{J}/schedule",
+            data={"csrf_token": _csrf(page), "stage.application.end": "2020-01-01T09:00"},
+        )
+        assert past.status_code == 422 and "past" in past.text
+    with _api(site, "org") as http:
+        shown = http.get(f"/api/challenges/{CHALLENGE}/schedule").json()
+        entries = http.get("/api/audit").json()
+    rows = {row["name"]: row for row in shown["rows"]}
+    assert rows["application"]["end"].startswith(later)
+    moves = [e for e in entries if e["action"] == "challenge.schedule"]
+    assert len(moves) == 1  # the unchanged form recorded nothing
+
+
+def _api(site: Site, who: str) -> httpx.Client:
+    headers = {"Authorization": f"Bearer {site.tokens[who]}"}
+    return httpx.Client(base_url=site.url, headers=headers, timeout=60)

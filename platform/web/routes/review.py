@@ -8,7 +8,9 @@ the role itself, as the API does.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
@@ -222,7 +224,7 @@ def programme_page(
         plan=schedule.view(challenge),
         is_organizer=is_organizer,
         access=data_access.log(session, challenge) if is_organizer and finalists_only else None,
-        notice=notice if notice == "advanced" else None,
+        notice=notice if notice in ("advanced", "moved") else None,
     )
 
 
@@ -239,4 +241,44 @@ def advance_stage(
     schedule.advance(session, challenge, actor=user.name)
     return RedirectResponse(
         f"/judge/challenges/{challenge.id}/programme?notice=advanced", status_code=303
+    )
+
+
+def _sent_changes(form: FormData, plan: schedule.Schedule) -> schedule.Changes:
+    """The dates an organizer changed in the schedule form (a date-time in the challenge's
+    zone, to the minute); a date sent back as shown is no change."""
+    zone = ZoneInfo(plan.timezone)
+    stages: dict[str, schedule.Dates] = {}
+    phases: dict[str, schedule.Dates] = {}
+    for row in plan.rows:
+        new: dict[str, datetime] = {}
+        for edge in ("start", "end"):
+            sent = str(form.get(f"{row.kind}.{row.name}.{edge}", "")).strip()
+            if not sent:
+                continue
+            try:
+                moment = datetime.fromisoformat(sent)
+            except ValueError:
+                raise InvalidInputError(
+                    f"{row.kind} '{row.name}' {edge}: '{sent}' is not a date and time"
+                ) from None
+            moment = moment if moment.tzinfo else moment.replace(tzinfo=zone)
+            shown = getattr(row, edge).astimezone(zone).replace(second=0, microsecond=0)
+            if moment != shown:
+                new[edge] = moment
+        if new:
+            (stages if row.kind == "stage" else phases)[row.name] = schedule.Dates(**new)
+    return schedule.Changes(stages, phases)
+
+
+@router.post("/judge/challenges/{challenge_id}/schedule")
+async def move_schedule(
+    page: PageDep, request: Request, session: SessionDep, challenge: ChallengeDep
+) -> RedirectResponse:
+    """Move dates still to come, by the schedule's own rules (audited)."""
+    user = page.require(Role.organizer)
+    changes = _sent_changes(await _checked_form(page, request), schedule.view(challenge))
+    await run_in_threadpool(lambda: schedule.move(session, challenge, changes, actor=user.name))
+    return RedirectResponse(
+        f"/judge/challenges/{challenge.id}/programme?notice=moved", status_code=303
     )
