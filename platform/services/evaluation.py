@@ -78,10 +78,14 @@ def _require_evaluator(user: User) -> None:
         raise PermissionDeniedError("the user evaluation is for evaluators")
 
 
-def _require_open(challenge: Challenge) -> None:
+def is_open(challenge: Challenge) -> bool:
     stages = spec_of(challenge).stages
     stage = stages.user_evaluation if stages else None
-    if stage is None or not stage.holds(utcnow()):
+    return stage is not None and stage.holds(utcnow())
+
+
+def _require_open(challenge: Challenge) -> None:
+    if not is_open(challenge):
         raise EvaluationClosedError(f"the user evaluation of '{challenge.id}' is not open now")
 
 
@@ -351,11 +355,4 @@ def _finalist_names(session: Session, challenge: Challenge) -> list[str]:
 def open_to(session: Session, user: User) -> list[Challenge]:
     """The challenges whose user evaluation is open now (what an evaluator's page lists)."""
     _require_evaluator(user)
-    now = utcnow()
-    found = []
-    for challenge in list_all(session):
-        stages = spec_of(challenge).stages
-        stage = stages.user_evaluation if stages is not None else None
-        if stage is not None and stage.holds(now):
-            found.append(challenge)
-    return found
+    return [challenge for challenge in list_all(session) if is_open(challenge)]

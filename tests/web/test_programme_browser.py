@@ -165,9 +165,13 @@ def test_a_programme_walked_end_to_end_in_the_browser(
             )
             assert wait_done(http, sent.json()["id"], timeout=300)["status"] == "scored"
 
-    # 6. the user evaluation: an evaluator on a phone rates three blinded models
-    _advance(org, "user_evaluation")
+    # 6. the user evaluation: not before its stage; then an evaluator on a phone rates three
+    # blinded models
     phone = _visitor(browser, site, "ev", viewport={"width": 390, "height": 844}, is_mobile=True)
+    phone.open(f"/evaluate/{CHALLENGE}")
+    expect(phone.page.get_by_role("status")).to_contain_text("체험평가 기간이 아닙니다")
+    expect(phone.page.get_by_role("button", name="예측 보기")).to_have_count(0)
+    _advance(org, "user_evaluation")
     phone.open("/evaluate", "evaluate-list-phone")
     phone.page.get_by_role("link", name=_title()).click()
     phone.check("evaluate-form-phone")

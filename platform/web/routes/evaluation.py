@@ -44,6 +44,7 @@ def _form_page(
         challenge=challenge_card(page, session, challenge),
         fields=evaluation.form(session, settings, challenge),
         rated=sorted(evaluation.rated(session, challenge, user)),
+        open=evaluation.is_open(challenge),
         **values,
     )
 
